@@ -1,0 +1,47 @@
+"""Format detection by content: EDGAR/HTML, form-feed paged text, Markdown, plain text, binary."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Format = Literal["edgar-html", "html", "text", "markdown", "binary"]
+
+_HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|body|div|p|table|head)\b", re.I)
+_EDGAR = re.compile(
+    rb"ix:header|xbrl|securities\s+and\s+exchange\s+commission|form\s+10-[kq]|<sec-document", re.I
+)
+_MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.M)
+_MD_TABLE = re.compile(r"^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}", re.M)
+_MD_SUFFIXES = (".md", ".markdown", ".mdown")
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True when the sample holds NUL bytes or is mostly non-text control characters."""
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        # UTF-16 text has NULs too, but starts with a BOM
+        return not sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(sample) > 0.05
+
+
+def detect_format(sample: bytes, name: str = "") -> Format:
+    """Guess the format of a document from its first bytes (the name only breaks ties)."""
+    if looks_binary(sample):
+        return "binary"
+    head = sample[:65536]
+    if _HTML.search(head[:8192]) or head.lstrip()[:1] == b"<" and _HTML.search(head):
+        return "edgar-html" if _EDGAR.search(head) else "html"
+    if b"\f" in sample:
+        return "text"
+    text = head.decode("utf-8", errors="replace")
+    lower = name.lower()
+    if (
+        lower.endswith(_MD_SUFFIXES)
+        or _MD_TABLE.search(text)
+        or len(_MD_HEADING.findall(text)) >= 2
+    ):
+        return "markdown"
+    return "text"

@@ -1,0 +1,130 @@
+"""`load_document(path)` picks a parser by content; `load(paths)` loads files and folders.
+
+The size limit is checked with `stat()` before a byte is read, so a huge file costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ragkit.errors import (
+    DocumentTooLargeError,
+    EmptyDocumentError,
+    ParseError,
+    UnsupportedFormatError,
+)
+from ragkit.parsers.decode import declared_charset, decode_bytes
+from ragkit.parsers.detect import detect_format
+from ragkit.parsers.edgar_html import parse_edgar_html
+from ragkit.parsers.markdown import parse_markdown
+from ragkit.parsers.text_pages import parse_text_pages
+from ragkit.types import Document
+
+logger = logging.getLogger(__name__)
+
+#: Default size limit for one document (bytes): EDGAR's largest primary documents are ~30 MB.
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+
+def load_document(
+    path: str | os.PathLike[str], doc_id: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Parse one file, choosing the parser by its content (HTML, paged text, Markdown, text).
+
+    Raises DocumentTooLargeError (before reading) above `max_bytes`, EmptyDocumentError for a
+    file without visible text, UnsupportedFormatError for binary data.
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ParseError(
+            f"cannot read {p}: {exc.strerror or exc}; expected a readable file"
+        ) from exc
+    if not p.is_file():
+        raise ParseError(f"{p} is not a regular file; expected a document file")
+    if size > max_bytes:
+        raise DocumentTooLargeError(
+            f"{p} is {size:,} bytes; the limit is {max_bytes:,} bytes (raise max_bytes to parse it)"
+        )
+    if size == 0:
+        raise EmptyDocumentError(f"{p} is empty (0 bytes); expected a document with text")
+    data = p.read_bytes()
+    doc_id = doc_id or p.stem
+    fmt = detect_format(data[:65536], p.name)
+    source = str(p)
+    if fmt == "binary":
+        raise UnsupportedFormatError(
+            f"{p} looks like binary data (NUL or control bytes in its first {min(size, 65536)} "
+            "bytes); expected HTML, Markdown or plain text"
+        )
+    if fmt in ("edgar-html", "html"):
+        doc = parse_edgar_html(data, doc_id=doc_id, source=source)
+    else:
+        text, codec = decode_bytes(data, declared_charset(data) if fmt != "text" else None)
+        if fmt == "markdown":
+            doc = parse_markdown(text, doc_id=doc_id, source=source)
+        else:
+            doc = parse_text_pages(text, doc_id=doc_id, source=source)
+        doc.metadata["encoding"] = codec
+    doc.metadata["source_name"] = p.name
+    return doc
+
+
+def _iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
+    """(file, base folder) pairs: folders recursively, sorted, hidden entries skipped."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if not name.startswith("."):
+                        yield Path(dirpath) / name, p
+        elif p.exists():
+            yield p, p.parent
+        else:
+            raise ParseError(f"{p} does not exist; expected a file or folder to load")
+
+
+def load(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    skip_errors: bool = False,
+) -> list[Document]:
+    """Load files and folders (recursively, sorted, skipping hidden files) into Documents.
+
+    Ids are file stems, disambiguated by the relative path when two files share a stem. With
+    `skip_errors`, files that fail to parse are logged and skipped instead of raising.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    files = list(_iter_files(paths))
+    stems: dict[str, int] = {}
+    for f, _ in files:
+        stems[f.stem] = stems.get(f.stem, 0) + 1
+    docs: list[Document] = []
+    used: set[str] = set()
+    for f, base in files:
+        doc_id = f.stem
+        if stems[f.stem] > 1:
+            try:
+                rel = f.relative_to(base)
+            except ValueError:
+                rel = f
+            doc_id = rel.with_suffix("").as_posix()
+        while doc_id in used:
+            doc_id = f.with_suffix("").as_posix()
+            if doc_id in used:
+                doc_id = f"{doc_id}-{len(used)}"
+        used.add(doc_id)
+        try:
+            docs.append(load_document(f, doc_id=doc_id, max_bytes=max_bytes))
+        except ParseError as exc:
+            if not skip_errors:
+                raise
+            logger.warning("skipped %s: %s", f, exc)
+    return docs
