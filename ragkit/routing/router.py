@@ -1,0 +1,309 @@
+"""Turn a question's analysis into retrieval routing: hard filters, soft boosts, a fallback.
+
+A company named with certainty becomes a hard `{"doc_id": [...]}` filter over that company's
+documents (the filter shape every retriever accepts); the question's period and form become
+per-document boosts, so the filing whose fiscal period covers the named year ranks first and
+the next year's filing, which reports it as the prior period, second. When the question also
+names the form and an exact period that one filing matches, the filter narrows to it. A filter
+whose documents hold too few chunks falls back to a wider one, and then to none.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from ragkit.errors import ConfigError
+from ragkit.routing.entities import DocRecord, EntityCatalog
+from ragkit.routing.query_analyzer import PeriodMention, QueryAnalysis, QueryAnalyzer
+from ragkit.types import Hit
+
+logger = logging.getLogger(__name__)
+
+RoutingMode = Literal["none", "boost", "filter"]
+SearchFn = Callable[..., list[list[Hit]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingDecision:
+    """How to search for one question: a filter (maybe empty), boosts per doc_id, and why.
+
+    `ranked_docs` lists the in-scope documents by preference (best first) when the question
+    names a period or form; `fallback` says which wider scope was used and why, if any.
+    """
+
+    query: str
+    mode: RoutingMode
+    filters: dict[str, Any]
+    boosts: dict[str, float]
+    confidence: float
+    reason: str
+    analysis: QueryAnalysis
+    ranked_docs: tuple[str, ...] = ()
+    entity_ids: tuple[str, ...] = ()
+    fallback: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def top_doc(self) -> str | None:
+        """The most preferred document, or None when nothing singles one out."""
+        return self.ranked_docs[0] if self.ranked_docs else None
+
+    def without_filter(self, why: str) -> RoutingDecision:
+        """The same decision with its filter dropped (boosts kept): the fallback."""
+        return replace(self, mode="boost" if self.boosts else "none", filters={},
+                       fallback=why)  # fmt: skip
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-safe record for `Trace.add(..., **record)`."""
+        return {
+            "mode": self.mode,
+            "filters": {
+                k: list(v) if isinstance(v, list | tuple) else v for k, v in self.filters.items()
+            },  # fmt: skip
+            "boosts": dict(self.boosts),
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "ranked_docs": list(self.ranked_docs[:10]),
+            "entities": list(self.entity_ids),
+            "fallback": self.fallback,
+            "analysis": self.analysis.to_dict(),
+        }
+
+
+def _annual(rec: DocRecord) -> bool:
+    return (rec.form_type or "").upper().startswith("10-K") or rec.fiscal_period == "FY"
+
+
+def period_score(rec: DocRecord, p: PeriodMention) -> float:
+    """How well a document's period matches a period the question names (0..1).
+
+    1 = the document's own period; 0.8 = its period covers that calendar year/quarter; 0.5 =
+    the following year's annual report, which reports it as the prior period.
+    """
+    end = rec.period_end_date
+    annual = _annual(rec)
+    if p.kind == "date" and p.date:
+        d = date.fromisoformat(p.date)
+        if end is not None:
+            if end == d:
+                return 1.0
+            span = timedelta(days=366 if annual else 93)
+            if end - span < d <= end:
+                return 0.7
+            if annual and abs((end - timedelta(days=365) - d).days) <= 10:
+                return 0.5
+        if rec.fiscal_year == d.year and end is None:
+            return 0.6
+        return 0.0
+    if p.kind == "quarter" and p.quarter:
+        if rec.fiscal_year == p.year and rec.fiscal_period == f"Q{p.quarter}":
+            return 1.0
+        if (not annual and end is not None and end.year == p.year
+                and (end.month - 1) // 3 + 1 == p.quarter):  # fmt: skip
+            return 0.8
+        if annual and rec.fiscal_year == p.year:
+            return 0.7 if p.quarter == 4 else 0.3
+        if rec.fiscal_year == p.year:
+            return 0.3
+        return 0.0
+    # a year: "FY2022" / "fiscal 2022" (the company's label) or "in 2022" (calendar)
+    if rec.fiscal_year == p.year:
+        return 1.0 if annual else 0.6
+    if not p.fiscal and end is not None and annual:
+        start = end - timedelta(days=364)
+        overlap = (min(end, date(p.year, 12, 31)) - max(start, date(p.year, 1, 1))).days
+        if overlap >= 182:
+            return 0.8
+    if annual and rec.fiscal_year == p.year + 1:
+        return 0.5
+    if p.fiscal and end is not None and end.year == p.year and end.month <= 2:
+        return 0.6  # a year ending in January/February, labelled by the year it ends in
+    if annual and rec.fiscal_year == p.year - 1:
+        return 0.3  # last year's report, which holds the outlook for this year
+    return 0.0
+
+
+def preference(rec: DocRecord, analysis: QueryAnalysis) -> float:
+    """A document's fit to the question's periods (latest year weighs most) and forms."""
+    score = 0.0
+    if analysis.periods:
+        latest = max(p.year for p in analysis.periods)
+        score = max(
+            period_score(rec, p) * (1.0 if p.year == latest else 0.8) for p in analysis.periods
+        )
+    form = (rec.form_type or "").upper()
+    if analysis.form_types:
+        if any(form.startswith(f) for f in analysis.form_types):
+            score += 0.5
+    elif score > 0 and form.startswith("10-K"):
+        score += 0.05  # unnamed form: the annual report is the fuller source
+    return score
+
+
+class Router:
+    """Routes questions over the documents of a catalog (see the module docstring).
+
+    Args:
+        catalog: the companies and documents of the index.
+        min_confidence: company mentions at least this sure become a hard filter; weaker
+            ones only boost their company's documents.
+        boost: the boost of the best-matching document (scores are min-max normalised to
+            0..1 before boosting, see `apply_boosts`).
+        narrow: filter to the one filing that matches a named form and exact period.
+        min_chunks: fall back to a wider scope when the filter's documents hold fewer chunks
+            than this (only when the catalog knows chunk counts, i.e. built from chunks).
+    """
+
+    def __init__(
+        self,
+        catalog: EntityCatalog,
+        *,
+        min_confidence: float = 0.8,
+        boost: float = 0.3,
+        narrow: bool = True,
+        min_chunks: int = 10,
+    ) -> None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ConfigError(f"min_confidence must be in [0, 1]; got {min_confidence}")
+        if boost < 0:
+            raise ConfigError(f"boost must be >= 0; got {boost}")
+        if min_chunks < 0:
+            raise ConfigError(f"min_chunks must be >= 0; got {min_chunks}")
+        self.catalog = catalog
+        self.analyzer = QueryAnalyzer(catalog)
+        self.min_confidence = min_confidence
+        self.boost = boost
+        self.narrow = narrow
+        self.min_chunks = min_chunks
+
+    def route(self, query: str) -> RoutingDecision:
+        """The routing decision for one question."""
+        analysis = self.analyzer.analyze(query)
+        sure: dict[str, float] = {}
+        unsure: dict[str, float] = {}
+        for c in analysis.companies:
+            target = sure if c.confidence >= self.min_confidence else unsure
+            target[c.entity_id] = max(target.get(c.entity_id, 0.0), c.confidence)
+        unsure = {e: v for e, v in unsure.items() if e not in sure}
+        if sure:
+            scope = [d for e in sure for d in self.catalog.entity(e).doc_ids]
+        else:
+            scope = list(self.catalog.docs)
+        prefs = {d: preference(self.catalog.docs[d], analysis) for d in scope}
+        top = max(prefs.values(), default=0.0)
+        ranked = tuple(sorted((d for d in scope if prefs[d] > 0), key=lambda d: (-prefs[d], d)))
+        boosts = {d: round(self.boost * prefs[d] / top, 4) for d in ranked} if top > 0 else {}
+        for e in unsure:
+            for d in self.catalog.entity(e).doc_ids:
+                boosts[d] = max(boosts.get(d, 0.0), round(self.boost * 0.5, 4))
+        if not sure:
+            if not unsure and not (analysis.periods or analysis.form_types):
+                why = "no company, period or form named"
+                return RoutingDecision(query, "none", {}, {}, 0.0, why, analysis)
+            reason = "no company named with certainty: boosts only"
+            # no company: period/form boosts alone are weak evidence, halve them
+            if not unsure:
+                boosts = {d: round(b * 0.5, 4) for d, b in boosts.items()}
+            return RoutingDecision(query, "boost" if boosts else "none", {}, boosts, 0.5, reason,
+                                   analysis, ranked, tuple(unsure))  # fmt: skip
+        entity_ids = tuple(sure)
+        conf = min(sure.values())
+        doc_filter = sorted(scope)
+        reason = "company: " + ", ".join(self.catalog.entity(e).name for e in entity_ids)
+        fallback = None
+        if self.narrow and analysis.form_types and analysis.periods:
+            exact = [d for d in ranked if self._exact(self.catalog.docs[d], analysis)]
+            if exact and len(exact) <= len(entity_ids):
+                if self._enough(exact):
+                    doc_filter, reason = exact, reason + "; form and period: " + ", ".join(exact)
+                    conf = min(conf, 0.95)
+                else:
+                    fallback = "narrowed filing has too few chunks; company filter kept"
+        decision = RoutingDecision(query, "filter", {"doc_id": doc_filter}, boosts, conf, reason,
+                                   analysis, ranked, entity_ids, fallback)  # fmt: skip
+        if not self._enough(doc_filter):
+            return decision.without_filter("company documents have too few chunks")
+        return decision
+
+    def route_many(self, queries: Sequence[str]) -> list[RoutingDecision]:
+        """Decisions for a batch of questions."""
+        return [self.route(q) for q in queries]
+
+    @staticmethod
+    def _exact(rec: DocRecord, analysis: QueryAnalysis) -> bool:
+        """The named form and one named period are this document's own."""
+        form = (rec.form_type or "").upper()
+        return any(form.startswith(f) for f in analysis.form_types) and any(
+            period_score(rec, p) >= 1.0 for p in analysis.periods
+        )
+
+    def _enough(self, doc_ids: Sequence[str]) -> bool:
+        counts = [self.catalog.docs[d].n_chunks for d in doc_ids if d in self.catalog.docs]
+        if not counts or not any(counts):
+            return True  # chunk counts unknown: trust the filter; search-time fallback applies
+        return sum(counts) >= self.min_chunks
+
+
+def apply_boosts(hits: Sequence[Hit], boosts: dict[str, float], source: str = "route") -> list[Hit]:
+    """Re-rank hits by min-max-normalised score plus their document's boost.
+
+    The previous score is kept in `Hit.scores[source + "_in"]`; ties break by chunk id. Hits
+    need their `chunk` (for its doc_id) to be boosted; hits without one keep their score.
+    """
+    if not hits or not boosts:
+        return list(hits)
+    vals = [h.score for h in hits]
+    lo, hi = min(vals), max(vals)
+    span = hi - lo
+    scored = []
+    for h in hits:
+        base = (h.score - lo) / span if span > 0 else 1.0
+        doc = h.chunk.doc_id if h.chunk is not None else None
+        scored.append((base + boosts.get(doc, 0.0) if doc else base, h))
+    scored.sort(key=lambda x: (-x[0], x[1].chunk_id))
+    return [
+        replace(h, score=s, rank=i, source=source, scores={**h.scores, source + "_in": h.score})
+        for i, (s, h) in enumerate(scored, 1)
+    ]
+
+
+def routed_search(
+    search: SearchFn,
+    queries: Sequence[str],
+    k: int,
+    router: Router,
+    *,
+    min_hits: int | None = None,
+    depth: int | None = None,
+) -> tuple[list[list[Hit]], list[RoutingDecision]]:
+    """Search each query under its routing decision; returns (hits per query, decisions).
+
+    `search` is any retriever's batched `search(queries, k, filters=...)`. Each query is
+    searched with its filter to `depth` (default 3k) candidates; when fewer than `min_hits`
+    (default k) come back, the unfiltered search is used instead and the decision records the
+    fallback. Boosts re-rank the candidates, then the top k are kept.
+    """
+    min_hits = k if min_hits is None else min_hits
+    depth = max(k, depth or 3 * k)
+    all_hits: list[list[Hit]] = []
+    decisions: list[RoutingDecision] = []
+    for q in queries:
+        t0 = time.perf_counter()
+        d = router.route(q)
+        hits = search([q], depth, filters=d.filters or None)[0] if d.filters else None
+        if hits is not None and len(hits) < min_hits:
+            d = d.without_filter(f"filter returned {len(hits)} < {min_hits} hits")
+            hits = None
+        if hits is None:
+            hits = search([q], depth)[0]
+        hits = apply_boosts(hits, d.boosts)[:k]
+        d.info["latency_ms"] = (time.perf_counter() - t0) * 1000.0
+        logger.debug("routed %r: %s (%s)", q[:60], d.mode, d.reason)
+        all_hits.append(hits)
+        decisions.append(d)
+    return all_hits, decisions
