@@ -1,0 +1,175 @@
+"""The baseline chunker: fixed token windows over the whole text, blind to structure.
+
+Kept so the benchmark can show what structure-aware chunking buys: windows cut through
+sections and tables, and carry no section path.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import Any
+
+from ragkit.chunkers.common import base_metadata, link_references
+from ragkit.chunkers.references import SectionIndex
+from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
+from ragkit.errors import ConfigError
+from ragkit.types import Chunk, Document, Section, stable_id
+
+
+def document_text_with_pages(doc: Document) -> tuple[str, list[tuple[int, int, int]]]:
+    """The document's text (as `Document.text` lays it out) and `(start, end, page)` spans.
+
+    A span is recorded for every block whose page is known, so character offsets can be
+    mapped back to pages.
+    """
+    pieces: list[str] = []
+    spans: list[tuple[int, int, int]] = []
+    pos = 0
+
+    def add(text: str, page: int | None) -> None:
+        nonlocal pos
+        if not text:
+            return
+        if pieces:
+            pieces.append("\n\n")
+            pos += 2
+        pieces.append(text)
+        if page is not None:
+            spans.append((pos, pos + len(text), page))
+        pos += len(text)
+
+    def visit(section: Section, with_title: bool) -> None:
+        if with_title and section.title:
+            add(section.title, section.page_start)
+        for block in section.blocks:
+            add(block.text, block.page)
+        for child in section.children:
+            visit(child, True)
+
+    visit(doc.root, False)
+    return "".join(pieces), spans
+
+
+class NaiveChunker:
+    """Fixed windows of `max_tokens` model tokens (special tokens included), `overlap_tokens` apart.
+
+    Window edges are moved to the nearest word boundary (at most a few tokens) so that the
+    window's text re-tokenizes to the same count and never exceeds `max_tokens`.
+    The section path is empty and `kind` is always "prose"; pages come from the blocks that a
+    window overlaps. Cross-references are still resolved into `links`.
+    """
+
+    name = "naive"
+
+    def __init__(
+        self,
+        max_tokens: int = 256,
+        overlap_tokens: int = 32,
+        tokenizer: TokenCounter | str | None = None,
+    ) -> None:
+        if not isinstance(max_tokens, int) or max_tokens < 8:
+            raise ConfigError(f"max_tokens must be an int >= 8, got {max_tokens!r}")
+        if not isinstance(overlap_tokens, int) or not 0 <= overlap_tokens <= max_tokens // 2:
+            raise ConfigError(
+                f"overlap_tokens must be an int in [0, max_tokens // 2 = {max_tokens // 2}], "
+                f"got {overlap_tokens!r}"
+            )
+        self.max_tokens = max_tokens
+        self.overlap_tokens = overlap_tokens
+        self._tokenizer_spec = tokenizer
+        self._tokenizer: TokenCounter | None = (
+            tokenizer if isinstance(tokenizer, TokenCounter) else None
+        )
+
+    def __repr__(self) -> str:
+        return f"NaiveChunker(max_tokens={self.max_tokens}, overlap_tokens={self.overlap_tokens})"
+
+    @property
+    def tokenizer(self) -> TokenCounter:
+        """The token counter (loaded on first use)."""
+        if self._tokenizer is None:
+            spec = self._tokenizer_spec
+            self._tokenizer = get_tokenizer(spec if not isinstance(spec, TokenCounter) else spec)
+        return self._tokenizer
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        """Token windows over the document's whole text, in order."""
+        tok = self.tokenizer
+        text, page_spans = document_text_with_pages(doc)
+        offsets = tok.offsets(text)
+        window = self.max_tokens - tok.n_special
+        ranges = word_windows(text, offsets, window, min(self.overlap_tokens, window // 2))
+        index = SectionIndex(doc)
+        meta = base_metadata(doc)
+        chunks: list[Chunk] = []
+        starts = [s for s, _, _ in page_spans]
+        for position, (ta, tb) in enumerate(ranges):
+            a, b = offsets[ta][0], offsets[tb - 1][1]
+            body = text[a:b]
+            pages = _pages_between(page_spans, starts, a, b)
+            links, references = link_references(index, body, None)
+            metadata: dict[str, Any] = dict(meta)
+            metadata["references"] = references
+            chunks.append(
+                Chunk(
+                    id=stable_id(doc.id, "", position, body),
+                    doc_id=doc.id,
+                    text=body,
+                    kind="prose",
+                    page_start=min(pages) if pages else None,
+                    page_end=max(pages) if pages else None,
+                    metadata=metadata,
+                    links=links,
+                    position=position,
+                    n_tokens=tb - ta + tok.n_special,
+                )
+            )
+        return chunks
+
+    def chunk_many(self, docs: Sequence[Document]) -> list[Chunk]:
+        """The chunks of several documents, one after the other."""
+        return [c for doc in docs for c in self.chunk(doc)]
+
+
+def word_windows(
+    text: str, offsets: Sequence[tuple[int, int]], window: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Token ranges of at most `window` tokens, `overlap` apart, snapped to whole words.
+
+    Windows do not start or end inside a word (a word longer than a window is the exception),
+    so re-tokenizing a window's text gives back exactly its token count.
+    """
+    n = len(offsets)
+    starts_word = [o[0] == 0 or text[o[0] - 1].isspace() for o in offsets]
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        end = min(start + window, n)
+        if end < n:
+            cut = end
+            while cut > start + 1 and not starts_word[cut]:
+                cut -= 1
+            if starts_word[cut] and cut > start:
+                end = cut
+        ranges.append((start, end))
+        if end == n:
+            break
+        nxt = max(end - overlap, start + 1)
+        while nxt < end and not starts_word[nxt]:
+            nxt += 1
+        start = nxt
+    return ranges
+
+
+def _pages_between(
+    page_spans: Sequence[tuple[int, int, int]], starts: Sequence[int], a: int, b: int
+) -> list[int]:
+    i = max(bisect.bisect_right(starts, a) - 1, 0)
+    pages = []
+    while i < len(page_spans) and page_spans[i][0] < b:
+        s, e, p = page_spans[i]
+        if e > a:
+            pages.append(p)
+        i += 1
+    return pages
