@@ -1,0 +1,333 @@
+"""Run a dataset through any number of retrievers and build the report.
+
+A system is anything with the retriever contract `search(queries, k, filters=None) ->
+list[list[Hit]]` whose hits carry their chunks. Optional hooks, read after each call:
+`last_traces` (one `ragkit.types.Trace` per query, enabling failure attribution and per-stage
+latency) and `last_context_tokens` (tokens the system read or hands on per query, e.g.
+everything an agent read). Wrap a retriever in `SystemSpec` to give the chunks of its index
+(needed to attribute losses, and to tell chunking losses apart) and facts such as index build
+time, size or money cost, which are copied into the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from ragkit.bench import metrics as m
+from ragkit.bench.attribution import attribute, count_stages
+from ragkit.bench.datasets import BenchQuery, Dataset
+from ragkit.bench.report import BenchReport, SystemResult, environment_info, write_report
+from ragkit.bench.significance import compare_all
+from ragkit.bench.tasks import EvidenceItem, NormCache, QueryScore, Task, task_for
+from ragkit.errors import ConfigError
+from ragkit.types import Chunk, Hit, Trace
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Retriever",
+    "SystemSpec",
+    "FilterRule",
+    "per_document_filter",
+    "run_benchmark",
+    "run_system",
+    "DEFAULT_KS",
+]
+
+DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 20)
+
+#: A query's filters: a fixed mapping, or a function of the query (None: no filter).
+FilterRule = Mapping[str, Any] | Callable[[BenchQuery], Mapping[str, Any] | None] | None
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """The contract every ragkit system offers (BM25, dense, hybrid, pipeline, agents)."""
+
+    def search(
+        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """For each query, its top-k hits, best first."""
+        ...
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """A retriever plus what the benchmark cannot ask it: the chunks of its index (a mapping
+    id -> Chunk, for attribution) and facts for the report (`index_build_s`, `index_bytes`,
+    `cost_usd`, `description`, ...)."""
+
+    retriever: Retriever
+    chunks: Mapping[str, Chunk] | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+def per_document_filter(query: BenchQuery) -> Mapping[str, Any] | None:
+    """The per-document setting: restrict the search to the query's gold document(s)."""
+    if not query.doc_ids:
+        return None
+    return {"doc_id": query.doc_ids[0] if len(query.doc_ids) == 1 else list(query.doc_ids)}
+
+
+def _filters_for(rule: FilterRule, query: BenchQuery) -> Mapping[str, Any] | None:
+    if rule is None:
+        return None
+    if callable(rule):
+        return rule(query)
+    return rule
+
+
+def _filter_label(rule: FilterRule) -> str:
+    if rule is None:
+        return "none"
+    if rule is per_document_filter:
+        return "per-document"
+    if callable(rule):
+        return getattr(rule, "__name__", "custom")
+    return str(dict(rule))
+
+
+class _Evidence:
+    """Evidence checks against one system's chunks: which chunk ids contain an item, and
+    whether any chunk does (chunking), with the chunks grouped by document."""
+
+    def __init__(self, chunks: Mapping[str, Chunk]) -> None:
+        self.chunks = chunks
+        self.cache = NormCache()
+        self.by_doc: dict[str, list[Chunk]] = defaultdict(list)
+        for chunk in chunks.values():
+            self.by_doc[chunk.doc_id].append(chunk)
+            source = str(chunk.metadata.get("source_name") or "")
+            stem = Path(source).stem
+            if stem and stem != chunk.doc_id:
+                self.by_doc[stem].append(chunk)
+        self._in_corpus: dict[EvidenceItem, bool] = {}
+
+    def contains(self, item: EvidenceItem) -> Callable[[str], bool]:
+        def check(chunk_id: str) -> bool:
+            chunk = self.chunks.get(chunk_id)
+            return chunk is not None and item.matches(chunk, self.cache)
+
+        return check
+
+    def in_corpus(self, item: EvidenceItem) -> bool:
+        known = self._in_corpus.get(item)
+        if known is None:
+            candidates: Iterable[Chunk] = self.by_doc.get(Path(item.doc).stem, [])
+            known = any(item.matches(c, self.cache) for c in candidates)
+            if not known and item.kind == "quote":
+                known = any(item.matches(c, self.cache) for c in self.chunks.values())
+            self._in_corpus[item] = known
+        return known
+
+
+def _hook(retriever: Any, name: str, n: int) -> list[Any] | None:
+    value = getattr(retriever, name, None)
+    if value is None:
+        return None
+    try:
+        items = list(value)
+    except TypeError:
+        return None
+    return items if len(items) == n else None
+
+
+def _latency_summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50": round(m.percentile(values, 50), 3),
+        "p95": round(m.percentile(values, 95), 3),
+        "mean": round(sum(values) / len(values), 3) if values else 0.0,
+    }
+
+
+def _hit_record(hit: Hit) -> dict[str, Any]:
+    chunk = hit.chunk
+    record: dict[str, Any] = {"rank": hit.rank, "chunk_id": hit.chunk_id, "score": hit.score}
+    if chunk is not None:
+        record["doc_id"] = chunk.doc_id
+        if chunk.page_start is not None:
+            record["pages"] = [chunk.page_start, chunk.page_end]
+    return record
+
+
+def run_system(
+    task: Task,
+    name: str,
+    system: Retriever | SystemSpec,
+    ks: Sequence[int],
+    *,
+    context_k: int = 10,
+    filters: FilterRule = None,
+    queries: Sequence[BenchQuery] | None = None,
+    progress: bool = True,
+) -> SystemResult:
+    """Evaluate one system on the task's queries, one query at a time (timed)."""
+    from tqdm import tqdm
+
+    spec = system if isinstance(system, SystemSpec) else SystemSpec(system)
+    retriever = spec.retriever
+    if not callable(getattr(retriever, "search", None)):
+        raise ConfigError(
+            f"system {name!r} is a {type(retriever).__name__} without search(queries, k, "
+            "filters); expected a retriever"
+        )
+    depth = max(ks)
+    evidence = _Evidence(spec.chunks) if spec.chunks is not None else None
+    scores: list[QueryScore] = []
+    per_query: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    tokens: list[int] = []
+    stage_latency: dict[str, list[float]] = defaultdict(list)
+    attributions_by_type: dict[str, list[Any]] = defaultdict(list)
+    all_attributions: list[Any] = []
+    qs = list(queries if queries is not None else task.queries)
+    for query in tqdm(qs, desc=name, unit="q", disable=not progress, leave=False):
+        t0 = time.perf_counter()
+        results = retriever.search([query.text], depth, _filters_for(filters, query))
+        elapsed = (time.perf_counter() - t0) * 1000
+        if len(results) != 1:
+            raise ConfigError(
+                f"system {name!r} returned {len(results)} result lists for 1 query; expected 1"
+            )
+        hits = list(results[0])
+        score = task.score(query, hits, ks)
+        scores.append(score)
+        latencies.append(elapsed)
+        read = _hook(retriever, "last_context_tokens", 1)
+        n_tokens = int(read[0]) if read else m.context_tokens(hits, context_k)
+        tokens.append(n_tokens)
+        record: dict[str, Any] = {
+            "id": query.id,
+            "type": query.qtype,
+            "metrics": score.metrics,
+            "counts": score.counts,
+            "latency_ms": round(elapsed, 3),
+            "context_tokens": n_tokens,
+            "hits": [_hit_record(h) for h in hits[:context_k]],
+        }
+        traces = _hook(retriever, "last_traces", 1)
+        trace = traces[0] if traces and isinstance(traces[0], Trace) else None
+        if trace is not None:
+            for stage in trace.stages:
+                stage_latency[stage.stage].append(stage.latency_ms)
+            if evidence is not None:
+                items = []
+                for item in task.evidence(query):
+                    verdict = attribute(
+                        trace,
+                        evidence.contains(item),
+                        in_corpus=evidence.in_corpus(item),
+                        final_k=context_k,
+                    )
+                    all_attributions.append(verdict)
+                    attributions_by_type[query.qtype or "all"].append(verdict)
+                    items.append({"item": item.label, **verdict.to_dict()})
+                record["evidence"] = items
+        per_query.append(record)
+    latency: dict[str, Any] = _latency_summary(latencies)
+    if stage_latency:
+        latency["stages"] = {st: _latency_summary(v) for st, v in stage_latency.items()}
+    by_type: dict[str, list[QueryScore]] = defaultdict(list)
+    for query, score in zip(qs, scores, strict=True):
+        if query.qtype:
+            by_type[query.qtype].append(score)
+    return SystemResult(
+        metrics=task.aggregate(scores, ks),
+        latency_ms=latency,
+        context_tokens={
+            "mean": round(sum(tokens) / len(tokens), 1) if tokens else 0.0,
+            "p50": m.percentile(tokens, 50),
+            "k": context_k,
+        },
+        failure_stages=count_stages(all_attributions),
+        per_query=per_query,
+        metrics_by_type={t: task.aggregate(s, ks) for t, s in sorted(by_type.items())},
+        failure_stages_by_type=(
+            {t: count_stages(a) for t, a in sorted(attributions_by_type.items())}
+            if all_attributions
+            else {}
+        ),
+        info=dict(spec.info),
+    )
+
+
+def run_benchmark(
+    dataset: Dataset,
+    systems: Mapping[str, Retriever | SystemSpec],
+    ks: Sequence[int] = DEFAULT_KS,
+    out_dir: str | Path | None = None,
+    *,
+    context_k: int = 10,
+    filters: FilterRule = None,
+    limit: int | None = None,
+    progress: bool = True,
+    charts: bool = True,
+    seed: int = 0,
+    n_resamples: int = 10_000,
+) -> BenchReport:
+    """Evaluate every system on the dataset and (when `out_dir` is given) write the report.
+
+    `ks` are the cut-offs (systems are asked for max(ks) passages per query); `context_k`
+    the passages a generator would receive (context tokens, attribution's `kept`);
+    `filters` a fixed filter or a function of the query (e.g. `per_document_filter`);
+    `limit` keeps the first n queries. Paired comparisons use a fixed `seed`.
+    """
+    if not systems:
+        raise ConfigError("no systems to run; expected a mapping of name -> retriever")
+    ks = sorted(set(ks))
+    if not ks or any(isinstance(k, bool) or not isinstance(k, int) or k <= 0 for k in ks):
+        raise ConfigError(f"ks must be positive integers, got {ks}")
+    if context_k <= 0:
+        raise ConfigError(f"context_k must be > 0, got {context_k}")
+    task = task_for(dataset)
+    queries = list(task.queries)
+    if limit is not None:
+        if limit <= 0:
+            raise ConfigError(f"limit must be > 0, got {limit}")
+        queries = queries[:limit]
+    if not queries:
+        raise ConfigError(f"dataset {task.name} has no queries to run")
+    results: dict[str, SystemResult] = {}
+    for name, system in systems.items():
+        logger.info("running %s on %s (%d queries)", name, task.name, len(queries))
+        results[name] = run_system(
+            task,
+            name,
+            system,
+            ks,
+            context_k=context_k,
+            filters=filters,
+            queries=queries,
+            progress=progress,
+        )
+    primary = list(task.primary_metrics(ks))
+    comparisons = []
+    if len(results) > 1:
+        for metric in primary:
+            per_system = {n: r.scores(metric) for n, r in results.items()}
+            comparisons += [c.to_dict() for c in compare_all(per_system, metric, n_resamples, seed)]
+    report = BenchReport(
+        dataset=task.name,
+        n_queries=len(queries),
+        systems=results,
+        environment=environment_info(),
+        comparisons=comparisons,
+        settings={
+            "ks": list(ks),
+            "depth": max(ks),
+            "context_k": context_k,
+            "filters": _filter_label(filters),
+            "skipped_queries": len(getattr(dataset, "skipped", ())),
+            "seed": seed,
+        },
+        primary_metrics=primary,
+    )
+    if out_dir is not None:
+        write_report(report, out_dir, charts=charts)
+    return report
