@@ -1,0 +1,547 @@
+"""HeuristicAgent: a deterministic, offline investigator built on the agentic tools.
+
+It works the way coding agents search a repository, broad to narrow: pick the files the
+question names (company, form, period), grep them for the question's phrases, terms,
+synonyms, figures and dates in parallel, rank sections by the evidence found (rare terms
+weigh more, phrases more than words), read the best sections whole, and follow the
+cross-references ("See Note 12") in what it read, up to a depth limit, within step and
+token budgets. It is the reproducible baseline that the retrieval pipeline is measured
+against, and it offers the same `search(queries, k, filters)` contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragkit.agentic.question import QuestionTerms, analyze, word_pattern
+from ragkit.agentic.result import AgentResult, Evidence, count_tokens
+from ragkit.agentic.tools import ReadResult, Tools
+from ragkit.agentic.views import SectionSpan, View
+from ragkit.errors import ConfigError, QueryError, RagkitError
+from ragkit.types import PATH_SEPARATOR, Hit
+
+logger = logging.getLogger(__name__)
+
+#: Filter keys the agents accept (the retriever contract's keys).
+FILTER_KEYS: frozenset[str] = frozenset(
+    {"form_type", "fiscal_year", "fiscal_period", "ticker", "cik", "doc_id", "section"}
+)
+_COMPANY_NOISE = {"inc", "corp", "corporation", "co", "company", "the", "ltd", "plc", "llc",
+                  "holdings", "group", "incorporated", "de", "sa", "nv"}
+_KIND_WEIGHT = {"statement": 3.0, "phrase": 2.0, "number": 3.0, "date": 1.2,
+                "reference": 2.0, "term": 1.0, "synonym": 0.9}
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+@dataclass(slots=True)
+class _Pattern:
+    kind: str
+    text: str
+    regex: str
+    weight: float = 0.0
+
+
+@dataclass(slots=True)
+class _Unit:
+    """A candidate reading unit: a whole section, a page, or a block of a huge section."""
+
+    file: str
+    start: int
+    end: int
+    span: SectionSpan
+    whole: bool
+    counts: dict[int, int] = field(default_factory=dict)
+    lines: set[int] = field(default_factory=set)
+    score: float = 0.0
+
+
+class HeuristicAgent:
+    """Grep → rank → read → follow, deterministic; see the module docstring.
+
+    Args:
+        corpus: a corpus folder or a `Tools` instance over one.
+        max_steps: tool calls allowed per question. max_read_tokens: budget for read/follow.
+        max_files: files searched narrowly when the question names its document.
+        max_passages: sections read directly (followed references come on top).
+        follow_depth: how many hops of references to follow. max_follows: follows per question.
+        section_chars: the largest section read whole; bigger ones are read in blocks.
+    """
+
+    name = "heuristic"
+
+    def __init__(
+        self,
+        corpus: str | os.PathLike[str] | Tools,
+        *,
+        max_steps: int = 40,
+        max_read_tokens: int = 20_000,
+        max_files: int = 2,
+        max_passages: int = 6,
+        follow_depth: int = 2,
+        max_follows: int = 4,
+        section_chars: int = 6_000,
+        min_section_chars: int = 800,
+        grep_matches: int = 40,
+        workers: int = 4,
+        view_cache: str | os.PathLike[str] | None = None,
+    ) -> None:
+        for label, value in (("max_steps", max_steps), ("max_read_tokens", max_read_tokens),
+                             ("max_files", max_files), ("max_passages", max_passages),
+                             ("section_chars", section_chars), ("grep_matches", grep_matches),
+                             ("workers", workers)):
+            if value <= 0:
+                raise ConfigError(f"{label} must be > 0, got {value}")
+        if follow_depth < 0 or max_follows < 0:
+            raise ConfigError(f"follow_depth and max_follows must be >= 0, got "
+                              f"{follow_depth}, {max_follows}")
+        self.tools = corpus if isinstance(corpus, Tools) else Tools(corpus, view_cache=view_cache)
+        self.max_steps = max_steps
+        self.max_read_tokens = max_read_tokens
+        self.max_files = max_files
+        self.max_passages = max_passages
+        self.follow_depth = follow_depth
+        self.max_follows = max_follows
+        self.section_chars = section_chars
+        self.min_section_chars = min_section_chars
+        self.grep_matches = grep_matches
+        self.workers = workers
+
+    # -- retriever contract -----------------------------------------------------------------
+    def search(
+        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """For each query, the top-k evidence passages as `Hit`s (chunks inside)."""
+        if k <= 0:
+            raise QueryError(f"k must be > 0, got {k}")
+        return [self.run(q, filters).hits(k, self.name) for q in queries]
+
+    # -- the investigation ------------------------------------------------------------------
+    def run(self, question: str, filters: Mapping[str, Any] | None = None) -> AgentResult:
+        """Investigate one question; returns ranked evidence and the tool-call trace."""
+        if not question or not question.strip():
+            raise QueryError("empty question; expected text to investigate")
+        _check_filters(filters)
+        t0 = time.perf_counter()
+        tools = self.tools.fork()
+        listing = tools.glob("*")
+        files = [f.file for f in listing.files]
+        views = {f: tools.view(f) for f in files}
+        files = [f for f in files if _file_passes(views[f], filters)]
+        if not files:
+            return AgentResult(question, [], tools.calls, stop_reason="no files",
+                               latency_ms=(time.perf_counter() - t0) * 1000)
+        exclude: set[str] = set()
+        for f in files:
+            exclude |= _identity_words(views[f])
+        terms = analyze(question, exclude)
+        chosen = self._choose_files(terms, files, views)
+        patterns = self._patterns(terms)
+        units = self._grep_units(tools, patterns, chosen, views, filters)
+        self._score(units, patterns, terms, views, chosen)
+        evidence, stop = self._read_and_follow(tools, units, patterns, terms, views)
+        evidence.sort(key=lambda e: (-e.score, e.file, e.line_start))
+        return AgentResult(question, evidence, tools.calls, stop_reason=stop,
+                           latency_ms=(time.perf_counter() - t0) * 1000)
+
+    # -- steps --------------------------------------------------------------------------------
+    def _choose_files(
+        self, terms: QuestionTerms, files: list[str], views: dict[str, View]
+    ) -> list[str]:
+        """Files the question names (company, ticker, form, period), best first; all files
+        when nothing identifies a document."""
+        qnorm = _norm(terms.question)
+        scored: list[tuple[float, str]] = []
+        for f in files:
+            meta = views[f].metadata
+            score = 0.0
+            names = _company_names(views[f])
+            if any(n and n in qnorm for n in names):
+                score += 4.0
+            ticker = str(meta.get("ticker", ""))
+            if ticker and re.search(rf"\b{re.escape(ticker)}\b", terms.question):
+                score += 2.0
+            form = str(meta.get("form_type", "")).upper() or _form_from_name(f)
+            if form and form in terms.forms:
+                score += 1.0
+            years = _file_years(f, meta)
+            if terms.years and max(terms.years) in years:
+                score += 1.5  # the latest year named: its report also shows earlier years
+            elif years & set(terms.years):
+                score += 1.0
+            period = str(meta.get("period_end", ""))
+            if period and any(_iso(d) == period for d in terms.dates):
+                score += 2.0
+            scored.append((score, f))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        best = scored[0][0]
+        if best < 4.0:
+            return [f for _, f in scored]
+        return [f for s, f in scored if s >= best - 0.5][: self.max_files]
+
+    def _patterns(self, terms: QuestionTerms) -> list[_Pattern]:
+        out: list[_Pattern] = []
+        seen: set[str] = set()
+
+        def add(kind: str, text: str, regex: str) -> None:
+            if regex not in seen:
+                seen.add(regex)
+                out.append(_Pattern(kind, text, regex))
+
+        for rx in terms.statements:
+            add("statement", "financial statement heading", rx)
+        for ref in terms.references:
+            kind, _, number = ref.rpartition(" ")
+            add("reference", ref, rf"\b{re.escape(kind.split(',')[-1].strip())}\s+{number}\b")
+        for num in terms.numbers[:3]:
+            add("number", num, re.escape(num).replace(r"\ ", r"\s*"))
+        for date in dict.fromkeys(terms.dates):
+            month, day, year = date.replace(",", "").split()
+            add("date", date, rf"\b{month}\s+{day},?\s+{year}\b")
+        for phrase in terms.phrases[:8]:
+            add("phrase", phrase, word_pattern(phrase))
+        for term in terms.terms[:12]:
+            add("term", term, word_pattern(term))
+        for syn in terms.synonyms[:5]:
+            add("synonym", syn, word_pattern(syn))
+        budget = max(1, self.max_steps // 2)
+        return out[:budget]
+
+    def _grep_units(
+        self, tools: Tools, patterns: list[_Pattern], chosen: list[str],
+        views: dict[str, View], filters: Mapping[str, Any] | None,
+    ) -> dict[tuple[str, int], _Unit]:
+        glob = chosen[0] if len(chosen) == 1 else "{" + ",".join(chosen) + "}"
+
+        def one(p: _Pattern) -> Any:
+            try:
+                return tools.grep(p.regex, glob=glob, context=0, max_matches=self.grep_matches,
+                                  max_line_chars=160)
+            except RagkitError as exc:
+                logger.info("grep %r failed: %s", p.regex, exc)
+                return None
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            results = list(pool.map(one, patterns))
+        section_prefix = _section_filter(filters)
+        units: dict[tuple[str, int], _Unit] = {}
+        for pi, res in enumerate(results):
+            if res is None:
+                continue
+            for m in res.matches:
+                if not m.is_match:
+                    continue
+                view = views[m.file]
+                unit = self._unit_for(view, m.line)
+                if section_prefix and not any(
+                    PATH_SEPARATOR.join(unit.span.path).lower().startswith(s)
+                    for s in section_prefix
+                ):
+                    continue
+                key = (unit.file, unit.start)
+                unit = units.setdefault(key, unit)
+                unit.counts[pi] = unit.counts.get(pi, 0) + 1
+                unit.lines.add(m.line)
+        return units
+
+    def _unit_for(self, view: View, line: int) -> _Unit:
+        """The reading unit holding `line`: the smallest section of a useful size, else the
+        page, else a block of lines of the oversized section."""
+        span = view.section_at(line)
+        while (
+            span.parent is not None
+            and span.parent != 0
+            and view.chars(span.start, span.end) < self.min_section_chars
+            and view.chars(*_bounds(view.sections[span.parent])) <= self.section_chars
+        ):
+            span = view.sections[span.parent]
+        if span.index != 0 and view.chars(span.start, span.end) <= self.section_chars:
+            return _Unit(view.file, span.start, span.end, span, True)
+        page = view.page_of(line)
+        lo, hi = (span.start, span.end) if span.index else (1, len(view.lines))
+        if page is not None:
+            a = b = line
+            while a > lo and view.page_of(a - 1) == page:
+                a -= 1
+            while b < hi and view.page_of(b + 1) == page:
+                b += 1
+            if view.chars(a, b) <= self.section_chars * 2:
+                return _Unit(view.file, a, b, span, False)
+        block = self.section_chars // 2
+        a = lo
+        while True:  # fixed blocks, so every hit in the same block maps to the same unit
+            b = a
+            while b < hi and view.chars(a, b + 1) <= block:
+                b += 1
+            if b >= line or b >= hi:
+                return _Unit(view.file, a, b, span, False)
+            a = b + 1
+
+    def _score(
+        self, units: dict[tuple[str, int], _Unit], patterns: list[_Pattern],
+        terms: QuestionTerms, views: dict[str, View], chosen: list[str],
+    ) -> None:
+        n_sections = max(10, sum(len(views[f].sections) for f in chosen))
+        df = [0] * len(patterns)
+        for unit in units.values():
+            for pi in unit.counts:
+                df[pi] += 1
+        for pi, p in enumerate(patterns):
+            p.weight = _KIND_WEIGHT[p.kind] * math.log(1 + n_sections / (1 + df[pi]))
+        targets: set[tuple[str, str]] = set()
+        for f in chosen:
+            for ref in terms.references:
+                try:
+                    span = self.tools.resolve(views[f], ref)
+                except RagkitError:
+                    span = None
+                if span is not None:
+                    targets.add((f, span.id))
+        stems = [(p, re.compile(p.regex, re.I)) for p in patterns if p.kind in
+                 ("term", "phrase", "synonym")]
+        file_rank = {f: i for i, f in enumerate(chosen)}
+        for unit in units.values():
+            score = sum(patterns[pi].weight * (1 + 0.5 * math.log(c))
+                        for pi, c in unit.counts.items())
+            covered = len(unit.counts)
+            score *= 1 + 0.15 * max(0, covered - 1)
+            title = PATH_SEPARATOR.join(unit.span.path[-2:])
+            score += sum(0.5 * p.weight for p, rx in stems if rx.search(title))
+            if (unit.file, unit.span.id) in targets:
+                score += 10.0
+            chars = views[unit.file].chars(unit.start, unit.end)
+            score /= 1 + 0.2 * math.log(1 + chars / 2000)
+            score *= 1 - 0.05 * min(file_rank.get(unit.file, 5), 5)
+            unit.score = score
+
+    def _read_and_follow(
+        self, tools: Tools, units: dict[tuple[str, int], _Unit], patterns: list[_Pattern],
+        terms: QuestionTerms, views: dict[str, View],
+    ) -> tuple[list[Evidence], str]:
+        ranked = sorted(units.values(), key=lambda u: (-u.score, u.file, u.start))
+        evidence: list[Evidence] = []
+        read_spans: list[tuple[str, int, int]] = []
+        stop = "done"
+        tokens = 0
+        rx = [(p, re.compile(p.regex, re.I)) for p in patterns if p.weight > 0]
+        queue: list[tuple[Evidence, int, SectionSpan]] = []
+
+        def covered(file: str, a: int, b: int) -> bool:
+            return any(f == file and x <= a and b <= y for f, x, y in read_spans)
+
+        def budget_left() -> bool:
+            return len(tools.calls) < self.max_steps and tokens < self.max_read_tokens
+
+        def take(res: ReadResult, unit_score: float, why: str, span: SectionSpan) -> Evidence:
+            nonlocal tokens
+            tokens += count_tokens(res.text)
+            read_spans.append((res.file, res.line_start, res.line_end))
+            ev = Evidence(res.body, res.file, span.path, span.id, res.line_start, res.line_end,
+                          res.page_start, res.page_end, round(unit_score, 4), why)
+            evidence.append(ev)
+            return ev
+
+        top = ranked[0].score if ranked else 0.0
+        for unit in ranked:
+            if len([e for e in evidence if not e.why.startswith("via")]) >= self.max_passages:
+                break
+            if not budget_left():
+                stop = "budget"
+                break
+            if unit.score < 0.15 * top:
+                break
+            if covered(unit.file, unit.start, unit.end):
+                continue
+            a, b = unit.start, unit.end
+            if not unit.whole:  # a margin so quotes straddling a block edge stay whole
+                margin = max(2, (b - a) // 4)
+                a, b = max(unit.span.start, a - margin), min(unit.span.end or b, b + margin)
+            try:
+                if unit.whole:
+                    res = tools.read(unit.file, section=unit.span.id,
+                                     max_chars=self.section_chars + 500)
+                else:
+                    res = tools.read(unit.file, start=a, end=b, max_chars=self.section_chars * 2)
+            except RagkitError as exc:
+                logger.info("read failed: %s", exc)
+                continue
+            ev = take(res, unit.score, "grep: " + ", ".join(
+                sorted({patterns[i].text for i in unit.counts})[:6]), unit.span)
+            queue.append((ev, 1, unit.span))
+        follows = 0
+        while queue and follows < self.max_follows:
+            ev, depth, span = queue.pop(0)
+            if depth > self.follow_depth:
+                continue
+            for ref_label in self._relevant_references(ev, rx, terms):
+                if follows >= self.max_follows or not budget_left():
+                    break
+                view = views[ev.file]
+                try:
+                    target = tools.resolve(view, ref_label, within=span)
+                except RagkitError:
+                    target = None
+                if target is None or target.index == 0:
+                    continue
+                if covered(view.file, *_bounds(target)) or _inside(span, target):
+                    continue
+                inner = [u for u in ranked if u.file == view.file
+                         and target.start <= u.start and u.end <= max(target.end, u.end)
+                         and u.start <= target.end]
+                try:
+                    if view.chars(*_bounds(target)) <= self.section_chars or not inner:
+                        res = tools.follow(view.file, ref_label, max_chars=self.section_chars)
+                        got = target
+                    else:
+                        best = inner[0]
+                        if covered(best.file, best.start, best.end):
+                            continue
+                        res = tools.read(view.file, start=best.start, end=best.end,
+                                         max_chars=self.section_chars * 2)
+                        got = best.span
+                except RagkitError as exc:
+                    logger.info("follow %s failed: %s", ref_label, exc)
+                    continue
+                follows += 1
+                own = max((u.score for u in inner), default=0.0)
+                new = take(res, max(own, ev.score * 0.9), f"via {ref_label} from "
+                           f"{PATH_SEPARATOR.join(span.path[-1:])}", got)
+                queue.append((new, depth + 1, got))
+        if not budget_left():
+            stop = "budget"
+        return evidence, stop
+
+    def _relevant_references(
+        self, ev: Evidence, rx: list[tuple[_Pattern, re.Pattern[str]]], terms: QuestionTerms
+    ) -> list[str]:
+        """References in the passage, those on lines with question evidence first; references
+        the question itself names always count."""
+        try:
+            from ragkit.chunkers.references import find_references
+        except ImportError:  # pragma: no cover
+            return []
+        scored: dict[str, float] = {}
+        for line in ev.text.split("\n"):
+            refs = find_references(line)
+            if not refs:
+                continue
+            weight = sum(p.weight for p, r in rx if r.search(line))
+            for ref in refs:
+                if ref.kind == "part":
+                    continue
+                label = ref.label
+                if label in terms.references:
+                    weight += 10
+                if weight > 0:
+                    scored[label] = max(scored.get(label, 0.0), weight)
+        return [lab for lab, _ in sorted(scored.items(), key=lambda x: (-x[1], x[0]))][:3]
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _bounds(span: SectionSpan) -> tuple[int, int]:
+    return span.start, span.end
+
+
+def _inside(outer: SectionSpan, inner: SectionSpan) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _iso(date: str) -> str:
+    months = ("january february march april may june july august september october "
+              "november december").split()
+    month, day, year = date.replace(",", "").split()
+    return f"{year}-{months.index(month.lower()) + 1:02d}-{int(day):02d}"
+
+
+def _company_names(view: View) -> list[str]:
+    """Normalised company names for a file: from metadata and from its file name."""
+    names: list[str] = []
+    company = str(view.metadata.get("company", ""))
+    if company:
+        words = [w for w in re.split(r"[^A-Za-z0-9&]+", company) if w]
+        core = [w for w in words if w.lower() not in _COMPANY_NOISE]
+        if core:
+            names.append(_norm(" ".join(core)))
+            names.append(_norm(core[0])) if len(core[0]) >= 4 else None
+    stem = Path(view.file).stem
+    head = re.split(r"[_\-\s]+(?:19|20)\d{2}|[_\-\s]+10-?[kq]\b|-fy|-\d", stem, maxsplit=1,
+                    flags=re.I)[0]
+    if len(_norm(head)) >= 2:
+        names.append(_norm(head))
+    return [n for n in names if n and len(n) >= 2]
+
+
+def _identity_words(view: View) -> set[str]:
+    """Words that name a file's company (not searched inside files)."""
+    out: set[str] = set()
+    company = str(view.metadata.get("company", ""))
+    for w in re.split(r"[^A-Za-z0-9&\-]+", company):
+        if w and w.lower() not in _COMPANY_NOISE:
+            out.add(w.lower())
+    if company:
+        out.add(_norm(company.split(",")[0]))
+    ticker = str(view.metadata.get("ticker", ""))
+    if ticker:
+        out.add(ticker.lower())
+    for name in _company_names(view):
+        out.add(name)
+    return out
+
+
+def _file_years(file: str, meta: Mapping[str, Any]) -> set[int]:
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", file)}
+    for key in ("fiscal_year",):
+        if isinstance(meta.get(key), int):
+            years.add(int(meta[key]))
+    period = str(meta.get("period_end", ""))
+    if re.match(r"\d{4}", period):
+        years.add(int(period[:4]))
+    return years
+
+
+def _form_from_name(file: str) -> str:
+    m = re.search(r"10-?([kq])", file, re.I)
+    return f"10-{m.group(1).upper()}" if m else ""
+
+
+def _check_filters(filters: Mapping[str, Any] | None) -> None:
+    if not filters:
+        return
+    unknown = set(filters) - FILTER_KEYS
+    if unknown:
+        raise QueryError(f"unknown filter keys {sorted(unknown)}; expected {sorted(FILTER_KEYS)}")
+
+
+def _values(value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple | set) else [value]
+    return [str(v).lower() for v in items]
+
+
+def _file_passes(view: View, filters: Mapping[str, Any] | None) -> bool:
+    if not filters:
+        return True
+    for key, value in filters.items():
+        if key == "section":
+            continue
+        wanted = _values(value)
+        have = Path(view.file).stem if key == "doc_id" else view.metadata.get(key)
+        if have is None or str(have).lower() not in wanted:
+            return False
+    return True
+
+
+def _section_filter(filters: Mapping[str, Any] | None) -> list[str]:
+    if not filters or "section" not in filters:
+        return []
+    return _values(filters["section"])

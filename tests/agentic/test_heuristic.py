@@ -1,0 +1,111 @@
+"""HeuristicAgent on synthetic filings and on real EDGAR filings (shared data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragkit.agentic import HeuristicAgent, Tools
+from ragkit.errors import ConfigError, QueryError
+from tests.synthetic import FACTS_10K, FACTS_10Q, write_synthetic_corpus
+
+
+def norm(text: str) -> str:
+    """The sec-qa evidence-matching rule."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+@pytest.fixture()
+def agent(tmp_path: Path) -> HeuristicAgent:
+    write_synthetic_corpus(tmp_path / "corpus")
+    return HeuristicAgent(tmp_path / "corpus", view_cache=tmp_path / "views")
+
+
+def test_finds_a_fact_and_follows_the_see_note_reference(agent: HeuristicAgent) -> None:
+    result = agent.run(
+        "In Acme Widgets' 10-K for fiscal 2024, the liquidity discussion mentions the "
+        "maturities of operating lease liabilities. How long are the remaining lease terms?"
+    )
+    texts = [e.text for e in result.evidence]
+    assert any(str(FACTS_10K["see_note_sentence"]) in t for t in texts)
+    lease = [e for e in result.evidence if str(FACTS_10K["lease_phrase"]) in e.text]
+    assert lease and any("12" in p for p in lease[0].section_path)
+    assert all(e.file == "acme-10k-fy2024.htm" for e in result.evidence[:2])
+    tools_used = {c.tool for c in result.calls}
+    assert {"glob", "grep", "read"} <= tools_used
+    assert result.tokens_read > 0 and result.steps == len(result.calls)
+
+
+def test_picks_the_document_the_question_names(agent: HeuristicAgent) -> None:
+    result = agent.run("In Acme's 10-Q for the quarter ended June 30, 2024, what were "
+                       "borrowings under the commercial paper program?")
+    assert result.evidence[0].file == "acme-10q-2024q2.htm"
+    assert any(str(FACTS_10Q["debt_phrase"]) in e.text for e in result.evidence)
+
+
+def test_is_deterministic(agent: HeuristicAgent) -> None:
+    q = "Which supplier provides beryllium housings to Acme?"
+    a, b = agent.run(q), agent.run(q)
+    assert [(e.file, e.line_start, e.score) for e in a.evidence] == [
+        (e.file, e.line_start, e.score) for e in b.evidence
+    ]
+    assert "Tromsø" in a.evidence[0].text
+
+
+def test_search_contract_and_filters(agent: HeuristicAgent) -> None:
+    hits = agent.search(["commercial paper borrowings", "flux capacitor customers"], k=2)
+    assert len(hits) == 2 and all(1 <= len(h) <= 2 for h in hits)
+    first = hits[0][0]
+    assert first.rank == 1 and first.chunk is not None and first.chunk.text
+    assert first.chunk_id == first.chunk.id and first.source == "heuristic"
+    only_10k = agent.search(["commercial paper borrowings"], k=3,
+                            filters={"form_type": "10-K"})[0]
+    assert all(h.chunk.doc_id == "acme-10k-fy2024" for h in only_10k if h.chunk)
+    with pytest.raises(QueryError, match="unknown filter"):
+        agent.search(["x"], k=1, filters={"colour": "red"})
+    with pytest.raises(QueryError):
+        agent.search(["x"], k=0)
+    with pytest.raises(QueryError):
+        agent.run("  ")
+
+
+def test_budgets_bound_the_investigation(tmp_path: Path) -> None:
+    write_synthetic_corpus(tmp_path / "corpus")
+    small = HeuristicAgent(tmp_path / "corpus", max_steps=4, view_cache=tmp_path / "v")
+    result = small.run("What are the remaining lease terms of Acme's operating leases?")
+    assert result.steps <= 4 + 1 and result.stop_reason == "budget"
+    with pytest.raises(ConfigError):
+        HeuristicAgent(tmp_path, max_steps=0)
+
+
+@pytest.mark.slow
+def test_real_filing_cross_reference_reaches_the_note(real_corpus: Path, view_cache: Path
+                                                      ) -> None:
+    """KO 10-Q: the segment note says 'Refer to Note 16'; the trademark's remaining carrying
+    value is only in Note 16, which must be among the evidence."""
+    agent = HeuristicAgent(Tools(real_corpus, view_cache=view_cache))
+    result = agent.run(
+        "In Coca-Cola's 10-Q for the quarter ended June 27, 2025, the segment note says "
+        "Latin America's operating income was reduced by a trademark impairment and refers "
+        "to another note. According to that note, what is the remaining carrying value of "
+        "the impaired trademark?"
+    )
+    joined = [norm(e.text) for e in result.evidence]
+    referring = norm("Operating income (loss) was reduced by $31 million for Latin America "
+                     "due to the impairment of a trademark. Refer to Note 16.")
+    target = norm("The remaining carrying value of the trademark is $55 million.")
+    assert any(referring in t for t in joined)
+    assert any(target in t for t in joined)
+    note16 = next(e for e in result.evidence if target in norm(e.text))
+    assert any("NOTE 16" in p.upper() for p in note16.section_path)
+    assert {e.file for e in result.evidence[:3]} == {"ko-10q-2025q2.htm"}
+
+
+@pytest.mark.slow
+def test_real_filings_old_10k_narrative(real_corpus: Path, view_cache: Path) -> None:
+    agent = HeuristicAgent(Tools(real_corpus, view_cache=view_cache))
+    result = agent.run("How many full-time employees did Medicis Pharmaceutical have in "
+                       "its 10-K for fiscal 1999?")
+    assert result.evidence[0].file == "medicis-10k-fy1999.htm"
+    assert any("employees" in e.text.lower() for e in result.evidence[:2])
