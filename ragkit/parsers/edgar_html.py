@@ -44,6 +44,7 @@ _YEARISH = re.compile(r"^(?:19|20)\d{2}$|^(?:fiscal|fy)\s*\d{2,4}$", re.I)
 _LETTERS = re.compile(r"[A-Za-z]")
 _ENUM_HEADING = re.compile(r"^\([a-z0-9]{1,3}\)\s+[A-Z]")
 _MAX_HEADING_CHARS = 250
+_MAX_HEADER_ROWS = 5
 
 
 def parse_edgar_html(
@@ -424,21 +425,53 @@ def _notes_in(
 
 
 def header_row_count(rows: list[list[str]], first_empty: list[bool]) -> int:
-    """Leading rows that label columns (empty first cell, or only years/labels), before data."""
+    """Leading rows that label columns, before the first row with numeric values.
+
+    Header rows hold titles and units ("(Dollars in millions)"), periods ("Three Months Ended
+    June 30,"), years, dates and column labels, but no amounts. A one-cell row that comes after
+    the column labels ("Operating activities:") starts the body. A table with no numeric row
+    only has headers where its leading rows leave the label column empty.
+    """
+    count = 0
+    seen_columns = False
+    found_data = False
+    for row, empty in zip(rows, first_empty, strict=True):
+        values = row if empty else row[1:]
+        if any(is_numeric(c) and not _YEARISH.match(c.strip("$ ")) for c in values):
+            found_data = True
+            break
+        if len(row) == 1 and not empty:
+            if seen_columns:
+                found_data = True  # a body label row
+                break
+        else:
+            seen_columns = True
+        count += 1
+    if found_data and seen_columns and 0 < count <= _MAX_HEADER_ROWS:
+        return count
+    if not found_data and _is_label_row(rows[0], rows[1:2]):
+        return 1  # a text table under a row of column labels ("Title of each class | …")
+    # no amounts to anchor on: leading rows with an empty label cell are the headers
     count = 0
     for row, empty in zip(rows, first_empty, strict=True):
-        values = row[1:] if not empty else row
-        has_data = any(is_numeric(c) and not _YEARISH.match(c.strip("$ ")) for c in values)
-        if not empty and has_data:
+        values = row if empty else row[1:]
+        if not empty or count >= 4 or count >= len(rows) - 1:
             break
-        if not empty and len(row) == 1:
-            break  # a label row ("Operating activities:") starts the body
-        if count >= 4 or count >= len(rows) - 1:
+        if any(is_numeric(c) and not _YEARISH.match(c.strip("$ ")) for c in values):
             break
         count += 1
-    if count == len(rows):
-        return 0
     return count
+
+
+def _is_label_row(row: list[str], following: list[list[str]]) -> bool:
+    """True for a row of short worded column labels as wide as the row under it."""
+    return (
+        bool(following)
+        and len(row) >= 2
+        and len(row) == len(following[0])
+        and all(_LETTERS.search(c) and not any(ch.isdigit() for ch in c) for c in row)
+        and all(len(c) <= 60 for c in row)
+    )
 
 
 def _table_block(raw: list[RawBlock], i: int, page: int | None, footnoted: set[int]) -> Block:
