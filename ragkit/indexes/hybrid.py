@@ -1,0 +1,302 @@
+"""`HybridIndex`: BM25 and dense retrieval over the same chunks, built and searched concurrently.
+
+Both sides index each chunk's `search_text`. Building runs dense encoding and BM25 indexing in
+two threads; searching runs both retrievers in two threads (torch, FAISS and scipy release
+the GIL) and, in hybrid mode, fuses the runs with `ragkit.fusion.fuse`. `search_both` returns
+the two candidate runs, at their own depth, for the fusion and pipeline stages.
+
+Example:
+    >>> index = HybridIndex.build(chunks)
+    >>> index.search(["What drove revenue growth?"], k=5, filters={"section": "Item 7"})
+    >>> index.save("acme.idx"); HybridIndex.load("acme.idx")
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
+from ragkit.indexes.analyzer import Analyzer
+from ragkit.indexes.base import check_queries
+from ragkit.indexes.bm25 import BM25Index
+from ragkit.indexes.dense import DenseIndex
+from ragkit.indexes.embeddings import Embedder
+from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
+from ragkit.types import Chunk, Hit
+
+log = logging.getLogger(__name__)
+
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+#: Default candidate depth of each retriever in hybrid mode (at least k).
+DEFAULT_DEPTH = 100
+
+
+class HybridIndex:
+    """A BM25 index and a dense index over the same chunks, searched together.
+
+    Args:
+        bm25: the sparse side (default `BM25Index()`).
+        dense: the dense side (default `DenseIndex()` with the packaged MiniLM).
+        fusion: the `ragkit.fusion` method used in hybrid mode ("rrf" by default).
+        fusion_params: extra keyword arguments for the fusion method (e.g. ``{"k": 60}``).
+        depth: candidates taken from each retriever before fusion (at least k).
+    """
+
+    def __init__(
+        self,
+        bm25: BM25Index | None = None,
+        dense: DenseIndex | None = None,
+        *,
+        fusion: str = "rrf",
+        fusion_params: Mapping[str, Any] | None = None,
+        weights: Sequence[float] | None = None,
+        depth: int = DEFAULT_DEPTH,
+    ) -> None:
+        if depth <= 0:
+            raise ConfigError(f"depth must be a positive integer; got {depth}")
+        self.bm25 = bm25 if bm25 is not None else BM25Index()
+        self.dense = dense if dense is not None else DenseIndex()
+        if len(self.bm25) or len(self.dense):
+            if [c.id for c in self.bm25.chunks] != [c.id for c in self.dense.chunks]:
+                raise ConfigError("the BM25 and dense indexes given hold different chunks")
+        self.fusion = fusion
+        self.fusion_params = dict(fusion_params or {})
+        self.weights = list(weights) if weights is not None else None
+        self.depth = depth
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ragkit-hybrid")
+        #: seconds the last build/add spent on each side
+        self.timings: dict[str, float] = {}
+
+    @classmethod
+    def build(
+        cls,
+        chunks: Iterable[Chunk],
+        *,
+        model: str | Embedder | None = None,
+        index_type: str = "auto",
+        analyzer: Analyzer | None = None,
+        bm25_backend: str = "bm25s",
+        show_progress: bool | None = None,
+        **kwargs: Any,
+    ) -> HybridIndex:
+        """Index `chunks` on both sides (concurrently); keyword arguments go to `__init__`."""
+        index = cls(
+            BM25Index(analyzer, backend=bm25_backend),
+            DenseIndex(model, index_type=index_type),
+            **kwargs,
+        )
+        index.add(chunks, show_progress=show_progress)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.bm25)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The indexed chunks in row order."""
+        return self.bm25.chunks
+
+    def doc_ids(self) -> list[str]:
+        """Ids of the indexed documents."""
+        return self.bm25.doc_ids()
+
+    # -- building -----------------------------------------------------------------------
+    def add(self, chunks: Iterable[Chunk], show_progress: bool | None = None) -> int:
+        """Add chunks to both sides concurrently; returns how many were added."""
+        new = list(chunks)
+        if not new:
+            return 0
+        ChunkStore(new)  # reject duplicate ids before touching either side
+        for c in new:
+            if self.bm25.store.row(c.id) is not None:
+                raise ConfigError(f"chunk id {c.id!r} (document {c.doc_id!r}) is already indexed")
+
+        def timed(name: str, fn: Any, *args: Any) -> int:
+            start = time.perf_counter()
+            n = fn(*args)
+            self.timings[name] = time.perf_counter() - start
+            return int(n)
+
+        # encode first in the background; BM25 indexes meanwhile in this thread
+        dense_f = self._pool.submit(timed, "dense", self.dense.add, new, show_progress)
+        try:
+            timed("bm25", self.bm25.add, new)
+        finally:
+            dense_n = dense_f.result()
+        log.info(
+            "indexed %d chunks (bm25 %.2fs, dense %.2fs)",
+            dense_n,
+            self.timings["bm25"],
+            self.timings["dense"],
+        )
+        return dense_n
+
+    def delete(self, doc_ids: Iterable[str] | str) -> int:
+        """Remove every chunk of the given documents from both sides; returns chunks removed."""
+        ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
+        f = self._pool.submit(self.dense.delete, ids)
+        n = self.bm25.delete(ids)
+        f.result()
+        return n
+
+    # -- searching ----------------------------------------------------------------------
+    def _check(
+        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None, mode: str
+    ) -> tuple[list[str], np.ndarray | None]:
+        if mode not in MODES:
+            raise QueryError(f"unknown search mode {mode!r}; expected one of {list(MODES)}")
+        qs = check_queries(queries, k)
+        mask = self.bm25._mask(filters)
+        if len(self) == 0:
+            raise IndexStateError("the hybrid index is empty; add chunks before searching")
+        return qs, mask
+
+    def search_both(
+        self,
+        queries: Sequence[str],
+        depth: int = DEFAULT_DEPTH,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[list[list[Hit]], list[list[Hit]]]:
+        """The two candidate runs (BM25, dense), each `depth` deep, retrieved concurrently."""
+        qs, mask = self._check(queries, depth, filters, "hybrid")
+        if not qs:
+            return [], []
+        dense_f = self._pool.submit(self.dense.search_rows, qs, depth, mask)
+        try:
+            sparse = self.bm25.search_rows(qs, depth, mask)
+        finally:
+            dense = dense_f.result()
+        return (
+            [self.bm25._to_hits(r, s) for r, s in sparse],
+            [self.dense._to_hits(r, s) for r, s in dense],
+        )
+
+    def search(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        mode: str = "hybrid",
+        depth: int | None = None,
+    ) -> list[list[Hit]]:
+        """Ranked hits per query; `mode` is "hybrid" (fused), "dense" or "bm25"."""
+        qs, _ = self._check(queries, k, filters, mode)
+        if mode == "bm25":
+            return self.bm25.search(qs, k, filters)
+        if mode == "dense":
+            return self.dense.search(qs, k, filters)
+        sparse, dense = self.search_both(qs, max(k, depth or self.depth), filters)
+        return [self._fuse(s, d, k) for s, d in zip(sparse, dense, strict=True)]
+
+    def search_one(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """`search` for a single query."""
+        return self.search([query], k, filters, mode)[0]
+
+    def _fuse(self, sparse: list[Hit], dense: list[Hit], k: int) -> list[Hit]:
+        try:
+            from ragkit.fusion import fuse
+        except ImportError:  # the fusion stage is not installed yet: plain RRF
+            fused = _rrf([sparse, dense], self.weights)
+        else:
+            fused = fuse([sparse, dense], self.fusion, self.weights, **self.fusion_params)
+        out = []
+        for rank, h in enumerate(fused[:k], start=1):
+            chunk = h.chunk
+            if chunk is None:
+                row = self.bm25.store.row(h.chunk_id)
+                chunk = None if row is None else self.bm25.store[row]
+            out.append(Hit(h.chunk_id, h.score, rank, h.source, chunk, dict(h.scores)))
+        return out
+
+    # -- persistence --------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """JSON-safe parameters of the index and both sides."""
+        return {
+            "fusion": self.fusion,
+            "fusion_params": self.fusion_params,
+            "weights": self.weights,
+            "depth": self.depth,
+        }
+
+    def save(self, folder: str | Path) -> Path:
+        """Write chunks once, then `bm25/` and `dense/` files, with one manifest; atomic."""
+
+        def write(tmp: Path) -> dict[str, Any]:
+            self.bm25.store.save(tmp)
+            bm25_info = self.bm25._write_parts(tmp / "bm25")
+            dense_info = self.dense._write_parts(tmp / "dense")
+            return {
+                "type": "HybridIndex",
+                "params": self.params(),
+                "n_chunks": len(self),
+                "model": dense_info["model"],
+                "dim": dense_info["dim"],
+                "analyzer": self.bm25.analyzer.to_dict(),
+                "components": {"bm25": bm25_info, "dense": dense_info},
+            }
+
+        return save_folder(folder, write)
+
+    @classmethod
+    def load(
+        cls,
+        folder: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        mmap: bool = True,
+        verify: bool = True,
+    ) -> HybridIndex:
+        """Load a folder written by `save`; raises IndexFormatError saying what is wrong."""
+        folder = Path(folder)
+        manifest = read_manifest(folder, "HybridIndex", verify=verify)
+        try:
+            comps = manifest["components"]
+            params = manifest["params"]
+            bm25 = BM25Index.from_params(comps["bm25"]["params"])
+            dense = DenseIndex.from_params(comps["dense"]["params"], embedder)
+        except (KeyError, TypeError) as exc:
+            raise IndexFormatError(f"{folder}/manifest.json is incomplete: {exc!r}") from exc
+        store = ChunkStore.load(folder)
+        bm25._read_parts(folder / "bm25", comps["bm25"], store, mmap)
+        dense._read_parts(folder / "dense", comps["dense"], store, mmap)
+        # each side owns a store (they must not share row renumbering state)
+        dense.store = ChunkStore(store.chunks)
+        return cls(
+            bm25,
+            dense,
+            fusion=params.get("fusion", "rrf"),
+            fusion_params=params.get("fusion_params"),
+            weights=params.get("weights"),
+            depth=int(params.get("depth", DEFAULT_DEPTH)),
+        )
+
+
+def _rrf(runs: Sequence[list[Hit]], weights: Sequence[float] | None, k: int = 60) -> list[Hit]:
+    """Reciprocal rank fusion (Cormack et al., 2009), used only until ragkit.fusion exists."""
+    scores: dict[str, float] = {}
+    first: dict[str, Hit] = {}
+    per: dict[str, dict[str, float]] = {}
+    for i, run in enumerate(runs):
+        w = 1.0 if weights is None else float(weights[i])
+        for h in run:
+            scores[h.chunk_id] = scores.get(h.chunk_id, 0.0) + w / (k + h.rank)
+            first.setdefault(h.chunk_id, h)
+            per.setdefault(h.chunk_id, {}).update(h.scores)
+    order = sorted(scores, key=lambda c: (-scores[c], c))
+    return [
+        Hit(c, scores[c], r, "rrf", first[c].chunk, {**per[c], "rrf": scores[c]})
+        for r, c in enumerate(order, start=1)
+    ]
