@@ -1,0 +1,76 @@
+"""A generator on any ChatClient: assemble a cited context, ask the model, map [n] to chunks.
+
+The prompt asks the model to answer only from the numbered context blocks and to cite them
+as [n]; the labels it uses become Citations (unknown labels are ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from ragkit.errors import QueryError
+from ragkit.generators.base import Answer, Citation
+from ragkit.generators.chat import ChatClient
+from ragkit.generators.context import assemble_context, render_context
+from ragkit.types import Chunk
+
+SYSTEM_PROMPT = (
+    "You answer questions about documents using only the numbered context blocks provided. "
+    "Cite every claim with the block labels in square brackets, e.g. [2] or [1][3]. "
+    "Quote figures exactly as written. If the context does not contain the answer, say so."
+)
+_LABEL = re.compile(r"\[(\d+)\]")
+
+
+class ChatGenerator:
+    """Generates cited answers with a chat model (Cohere, OpenAI-compatible, ...)."""
+
+    def __init__(
+        self,
+        client: ChatClient,
+        budget_tokens: int = 3000,
+        order: str = "lost_in_the_middle",
+        system_prompt: str = SYSTEM_PROMPT,
+        **chat_params: Any,
+    ) -> None:
+        assemble_context([], budget_tokens, order)  # validates both
+        self.client = client
+        self.budget_tokens = budget_tokens
+        self.order = order
+        self.system_prompt = system_prompt
+        self.chat_params = chat_params
+
+    def __repr__(self) -> str:
+        return f"ChatGenerator({self.client!r}, order={self.order!r})"
+
+    def messages(self, query: str, contexts: list[Chunk]) -> tuple[list[dict[str, Any]], list]:
+        """The chat messages for a query, and the context blocks they contain."""
+        blocks = assemble_context(contexts, self.budget_tokens, self.order)
+        user = f"Context:\n\n{render_context(blocks)}\n\nQuestion: {query}\nAnswer:"
+        return [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": user},
+        ], blocks
+
+    def generate(self, query: str, contexts: list[Chunk]) -> Answer:
+        """Ask the model; citations are the context blocks its answer cites as [n]."""
+        if not isinstance(query, str) or not query.strip():
+            raise QueryError(f"generate needs a non-empty query, got {query!r}")
+        messages, blocks = self.messages(query, contexts)
+        start = time.perf_counter()
+        response = self.client.chat(messages, **self.chat_params)
+        by_label = {b.label: b.chunk for b in blocks}
+        cited: list[Citation] = []
+        seen: set[int] = set()
+        for match in _LABEL.finditer(response.text):
+            label = int(match.group(1))
+            if label in by_label and label not in seen:
+                seen.add(label)
+                cited.append(Citation.of(by_label[label]))
+        usage = dict(response.usage)
+        usage["latency_ms"] = (time.perf_counter() - start) * 1000
+        usage["model"] = getattr(self.client, "model", type(self.client).__name__)
+        usage["context_blocks"] = len(blocks)
+        return Answer(response.text.strip(), cited, usage)

