@@ -1,0 +1,600 @@
+"""Named, configurable benchmark systems: a registry of factories that turn a dataset into a
+`SystemSpec` (retriever + chunks + index facts), with indexes cached by content hash.
+
+`bm25`, `dense`, `hybrid` (RRF), `hybrid-<fusion>`, `hybrid-dynamic`, `hybrid-rerank`,
+`hybrid-refs`, `naive-hybrid`, `hybrid-routed`, `bm25-routed`, `agentic`, `agentic-llm`.
+Add one with `register_system(name, factory, description)`; a factory takes a `BenchEnv` and
+returns a `SystemSpec`, or raises `SystemSkipped` when it cannot run here (no reranker model,
+no LLM endpoint), which `build_systems` reports without failing the run.
+
+Corpus: BEIR gives one chunk per document (`doc_id = _id`, text = title + text); FinanceBench
+and SEC QA documents are parsed and chunked. Chunks are cached under
+`cache_dir()/bench-chunks/` (keyed by the files' sha256, chunker and parameters) and indexes
+under `cache_dir()/bench-indexes/<sha256 of chunk ids+texts, model, parameters>/`, so a
+second run neither re-parses nor re-embeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragkit.bench.datasets import BeirDataset, Dataset, FinanceBenchDataset, SecQaDataset
+from ragkit.bench.runner import SystemSpec
+from ragkit.errors import ConfigError, RagkitError
+from ragkit.settings import cache_dir
+from ragkit.types import Chunk, Hit, Trace
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BenchEnv",
+    "SystemFactory",
+    "SystemSkipped",
+    "SYSTEMS",
+    "register_system",
+    "known_systems",
+    "get_factory",
+    "build_systems",
+    "TracedPipeline",
+    "RoutedRetriever",
+    "AgentRetriever",
+    "corpus_chunks",
+    "chunks_key",
+]
+
+#: Bumped when the cached chunk or index layout changes.
+CACHE_VERSION = 1
+
+
+class SystemSkipped(RagkitError):
+    """A system that cannot run in this setting (its message says what it needs)."""
+
+
+SystemFactory = Callable[["BenchEnv"], SystemSpec]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    factory: SystemFactory
+    description: str
+
+
+#: name -> factory and description; `register_system` adds to it.
+SYSTEMS: dict[str, _Entry] = {}
+
+
+def register_system(name: str, factory: SystemFactory, description: str = "") -> None:
+    """Make `factory` available as system `name` (replacing any earlier one)."""
+    if not name or "," in name or name != name.strip():
+        raise ConfigError(f"system name must be a non-empty word without commas, got {name!r}")
+    SYSTEMS[name] = _Entry(factory, description)
+
+
+def known_systems() -> dict[str, str]:
+    """Registered system names and their one-line descriptions."""
+    return {name: entry.description for name, entry in SYSTEMS.items()}
+
+
+def get_factory(name: str) -> SystemFactory:
+    """The factory of system `name`; ConfigError listing the known systems otherwise."""
+    entry = SYSTEMS.get(name)
+    if entry is None:
+        raise ConfigError(f"unknown system {name!r}; expected one of {', '.join(SYSTEMS)}")
+    return entry.factory
+
+
+# -- the environment a factory builds in ----------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _hash(parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def chunks_key(chunks: Sequence[Chunk], **params: Any) -> str:
+    """sha256 of the chunks' ids and search texts plus the given parameters (an index's key)."""
+    digest = hashlib.sha256()
+    for c in chunks:
+        digest.update(c.id.encode())
+        digest.update(b"\0")
+        digest.update(c.search_text.encode())
+        digest.update(b"\1")
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(f"v{CACHE_VERSION}".encode())
+    return digest.hexdigest()
+
+
+def _beir_chunks(dataset: BeirDataset) -> list[Chunk]:
+    out = []
+    for pos, doc in enumerate(dataset.corpus):
+        text = f"{doc.title}\n{doc.text}".strip() if doc.title else doc.text
+        out.append(Chunk(id=doc.id, doc_id=doc.id, text=text, position=pos,
+                         n_tokens=len(text.split())))  # fmt: skip
+    return out
+
+
+def _document_paths(dataset: Dataset) -> list[Path]:
+    if isinstance(dataset, FinanceBenchDataset | SecQaDataset):
+        return [Path(p) for _, p in sorted(dataset.documents.items())]
+    raise ConfigError(f"dataset {type(dataset).__name__} has no document files")
+
+
+def corpus_chunks(
+    dataset: Dataset,
+    chunker: str = "hierarchical",
+    chunker_params: Mapping[str, Any] | None = None,
+    *,
+    cache: bool = True,
+) -> tuple[list[Chunk], dict[str, Any]]:
+    """The dataset's corpus as chunks, and facts (`parse_s`, `cached`, `n_chunks`).
+
+    BEIR: one chunk per document. Documents: parsed and chunked with `chunker`; cached by the
+    files' sha256 so that a second run does not re-parse.
+    """
+    start = time.perf_counter()
+    if isinstance(dataset, BeirDataset):
+        chunks = _beir_chunks(dataset)
+        return chunks, {"parse_s": round(time.perf_counter() - start, 3), "cached": False,
+                        "n_chunks": len(chunks)}  # fmt: skip
+    from ragkit import __version__
+
+    paths = _document_paths(dataset)
+    params = dict(chunker_params or {})
+    key = _hash({"files": [(p.name, _sha256_file(p)) for p in paths], "chunker": chunker,
+                 "params": params, "ragkit": __version__, "v": CACHE_VERSION})  # fmt: skip
+    path = cache_dir() / "bench-chunks" / f"{key}.jsonl"
+    if cache and path.is_file():
+        with path.open(encoding="utf-8") as handle:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
+        logger.info("loaded %d cached %s chunks from %s", len(chunks), chunker, path)
+        return chunks, {"parse_s": round(time.perf_counter() - start, 3), "cached": True,
+                        "n_chunks": len(chunks)}  # fmt: skip
+    from ragkit.chunkers import get_chunker
+    from ragkit.parsers import load
+
+    chunk_fn = get_chunker(chunker, **params)
+    docs = load(paths)
+    chunks = [c for doc in docs for c in chunk_fn.chunk(doc)]
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("w", encoding="utf-8") as handle:
+            for c in chunks:
+                handle.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    elapsed = time.perf_counter() - start
+    logger.info("parsed %d documents into %d %s chunks in %.1fs", len(docs), len(chunks),
+                chunker, elapsed)  # fmt: skip
+    return chunks, {"parse_s": round(elapsed, 3), "cached": False, "n_chunks": len(chunks)}
+
+
+@dataclass
+class BenchEnv:
+    """What system factories build from: the dataset and options, with memoised chunks and
+    indexes shared between systems of one run.
+
+    Args:
+        dataset: a loaded benchmark dataset.
+        model: embedding model (folder or name; None: the packaged MiniLM).
+        reranker: a cross-encoder model folder or a reranker spec ("cross-encoder:PATH");
+            None: `hybrid-rerank` is skipped.
+        llm: the `agentic-llm` endpoint, "openai:MODEL[@BASE_URL]" or "cohere[:MODEL]";
+            None: read `$RAGKIT_BENCH_LLM`; absent: `agentic-llm` is skipped.
+        metadata_file: optional document-information JSONL supplementing routing metadata.
+        cache: reuse and write the chunk and index caches.
+        progress: show progress bars while indexing.
+    """
+
+    dataset: Dataset
+    model: str | None = None
+    reranker: str | None = None
+    llm: str | None = None
+    metadata_file: str | Path | None = None
+    cache: bool = True
+    progress: bool = True
+    _chunks: dict[str, tuple[list[Chunk], dict[str, Any]]] = field(default_factory=dict)
+    _indexes: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    _catalogs: dict[str, Any] = field(default_factory=dict)
+
+    # -- corpus ---------------------------------------------------------------------------
+    def chunks(self, chunker: str = "hierarchical") -> tuple[list[Chunk], dict[str, Any]]:
+        """The corpus chunks (memoised) and their facts."""
+        if chunker not in self._chunks:
+            self._chunks[chunker] = corpus_chunks(self.dataset, chunker, cache=self.cache)
+        return self._chunks[chunker]
+
+    def chunk_map(self, chunker: str = "hierarchical") -> dict[str, Chunk]:
+        """The corpus chunks by id (what `SystemSpec.chunks` wants)."""
+        return {c.id: c for c in self.chunks(chunker)[0]}
+
+    def documents_dir(self) -> Path:
+        """The folder of raw documents (for agents); SystemSkipped for BEIR."""
+        if isinstance(self.dataset, SecQaDataset):
+            return self.dataset.filings_dir
+        if isinstance(self.dataset, FinanceBenchDataset):
+            return self.dataset.documents_dir
+        raise SystemSkipped("agents read raw document files; a BEIR corpus is one JSONL file")
+
+    # -- indexes --------------------------------------------------------------------------
+    def _model_name(self) -> str:
+        from ragkit.indexes import DEFAULT_MODEL
+
+        return str(self.model or DEFAULT_MODEL)
+
+    def _cached(
+        self, kind: str, chunker: str, build: Callable[[list[Chunk]], Any],
+        load: Callable[[Path], Any], params: Mapping[str, Any],
+    ) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+        memo = (kind, chunker)
+        if memo in self._indexes:
+            return self._indexes[memo]
+        chunks, chunk_info = self.chunks(chunker)
+        key = chunks_key(chunks, kind=kind, **params)
+        folder = cache_dir() / "bench-indexes" / key
+        meta_path = folder / "bench-meta.json"
+        info: dict[str, Any] = {"chunker": chunker, "n_chunks": len(chunks),
+                                "parse_s": chunk_info["parse_s"],
+                                "chunks_cached": chunk_info["cached"]}  # fmt: skip
+        index = None
+        if self.cache and meta_path.is_file():
+            start = time.perf_counter()
+            try:
+                index = load(folder)
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (RagkitError, OSError, ValueError) as exc:
+                logger.warning("cached index %s unreadable (%s); rebuilding", folder, exc)
+                index = None
+            else:
+                info.update(index_build_s=meta.get("index_build_s"), cached=True,
+                            load_s=round(time.perf_counter() - start, 3))  # fmt: skip
+        if index is None:
+            start = time.perf_counter()
+            index = build(chunks)
+            build_s = round(time.perf_counter() - start, 3)
+            info.update(index_build_s=build_s, cached=False)
+            if self.cache:
+                if folder.exists():
+                    shutil.rmtree(folder)
+                index.save(folder)
+                meta_path.write_text(json.dumps({"index_build_s": build_s, "kind": kind,
+                                                 **params}), encoding="utf-8")  # fmt: skip
+        if self.cache and folder.is_dir():
+            info["index_bytes"] = _folder_bytes(folder)
+            info["index_path"] = str(folder)
+        info["index_key"] = key[:16]
+        self._indexes[memo] = (index, info)
+        return index, info
+
+    def bm25_index(self, chunker: str = "hierarchical") -> tuple[Any, dict[str, Any]]:
+        """A BM25 index over the corpus (cached); no embedding."""
+        from ragkit.indexes import BM25Index
+
+        def build(chunks: list[Chunk]) -> Any:
+            index = BM25Index()
+            index.add(chunks)
+            return index
+
+        return self._cached("bm25", chunker, build, BM25Index.load, {})
+
+    def hybrid_index(self, chunker: str = "hierarchical") -> tuple[Any, dict[str, Any]]:
+        """A hybrid (BM25 + dense) index over the corpus (cached; embeddings cached too)."""
+        from ragkit.indexes import HybridIndex
+
+        def build(chunks: list[Chunk]) -> Any:
+            return HybridIndex.build(chunks, model=self.model, show_progress=self.progress)
+
+        def load(folder: Path) -> Any:
+            return HybridIndex.load(folder)
+
+        return self._cached("hybrid", chunker, build, load, {"model": self._model_name()})
+
+    def router(self, chunker: str = "hierarchical") -> Any:
+        """A `ragkit.routing.Router` over the corpus's documents (cover-page metadata of the
+        chunks, supplemented by `metadata_file` when given)."""
+        if chunker not in self._catalogs:
+            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+
+            supplement = load_metadata_file(self.metadata_file) if self.metadata_file else None
+            catalog = EntityCatalog.from_chunks(self.chunks(chunker)[0], supplement)
+            self._catalogs[chunker] = Router(catalog)
+        return self._catalogs[chunker]
+
+
+# -- retriever wrappers ---------------------------------------------------------------------
+
+
+class TracedPipeline:
+    """A `HybridPipeline` as a benchmark retriever: `search` keeps each query's `Trace` in
+    `last_traces` (stages bm25/dense/fusion/expansion/rerank) for failure attribution."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self.last_traces: list[Trace] = []
+
+    def search(
+        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """Ranked hits per query; traces kept in `last_traces`."""
+        results = self.pipeline.retrieve_many(list(queries), k, filters)
+        self.last_traces = [r.trace for r in results]
+        return [r.hits for r in results]
+
+
+class RoutedRetriever:
+    """Routing (`ragkit.routing`) around a traced retriever: the question's company becomes
+    a doc_id filter, its period and form become boosts, and a filter that returns fewer than
+    `min_hits` falls back to the unfiltered search. The decision is recorded in the trace
+    ("route" stage, no candidates); the boosted list is recorded as a final "fusion" stage
+    (routing fuses retrieval scores with document priors) so attribution sees the output."""
+
+    def __init__(self, inner: Any, router: Any, *, min_hits: int | None = None,
+                 depth_factor: int = 3) -> None:  # fmt: skip
+        self.inner = inner
+        self.router = router
+        self.min_hits = min_hits
+        self.depth_factor = depth_factor
+        self.last_traces: list[Trace] = []
+
+    def _one(
+        self, query: str, k: int, filters: Mapping[str, Any] | None
+    ) -> tuple[list[Hit], Trace]:
+        from ragkit.routing import apply_boosts
+
+        start = time.perf_counter()
+        decision = self.router.route(query)
+        route_ms = (time.perf_counter() - start) * 1000
+        depth = max(k, self.depth_factor * k)
+        min_hits = k if self.min_hits is None else self.min_hits
+        base = dict(filters or {})
+        hits: list[Hit] | None = None
+        trace: Trace | None = None
+        if decision.filters and "doc_id" not in base:
+            hits = self.inner.search([query], depth, {**base, **decision.filters})[0]
+            trace = self._trace()
+            if len(hits) < min_hits:
+                decision = decision.without_filter(f"filter returned {len(hits)} < {min_hits} hits")
+                hits = None
+        if hits is None:
+            hits = self.inner.search([query], depth, base or None)[0]
+            trace = self._trace()
+        trace = trace or Trace(query)
+        trace.stages.insert(0, _route_record(route_ms, decision))
+        start = time.perf_counter()
+        boosted = apply_boosts(hits, decision.boosts)[:k] if decision.boosts else hits[:k]
+        if decision.boosts:
+            trace.add("fusion", (time.perf_counter() - start) * 1000, len(hits), boosted,
+                      method="route-boost", boosts=len(decision.boosts))  # fmt: skip
+        return boosted, trace
+
+    def _trace(self) -> Trace | None:
+        traces = getattr(self.inner, "last_traces", None)
+        return traces[0] if traces else None
+
+    def search(
+        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """Routed hits per query; traces (with the routing decision) in `last_traces`."""
+        out, traces = [], []
+        for q in queries:
+            hits, trace = self._one(q, k, filters)
+            out.append(hits)
+            traces.append(trace)
+        self.last_traces = traces
+        return out
+
+
+def _route_record(latency_ms: float, decision: Any) -> Any:
+    trace = Trace(decision.query)
+    trace.add("route", latency_ms, 0, [], **decision.to_record())
+    return trace.stages[0]
+
+
+class AgentRetriever:
+    """An agent (`run(question, filters) -> AgentResult`) as a benchmark retriever: keeps the
+    tokens it read per query in `last_context_tokens` and a one-stage "agent" trace."""
+
+    def __init__(self, agent: Any, name: str = "agent") -> None:
+        self.agent = agent
+        self.name = name
+        self.last_context_tokens: list[int] = []
+        self.last_traces: list[Trace] = []
+        self.last_steps: list[int] = []
+
+    def search(
+        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """Top-k evidence passages per query."""
+        out, tokens, traces, steps = [], [], [], []
+        for q in queries:
+            result = self.agent.run(q, filters)
+            hits = result.hits(k, self.name)
+            trace = Trace(q)
+            trace.add("agent", result.latency_ms, 0, hits, steps=result.steps,
+                      tokens_read=result.tokens_read, stop=result.stop_reason)  # fmt: skip
+            out.append(hits)
+            tokens.append(int(result.tokens_read))
+            traces.append(trace)
+            steps.append(result.steps)
+        self.last_context_tokens, self.last_traces, self.last_steps = tokens, traces, steps
+        return out
+
+
+# -- factories ------------------------------------------------------------------------------
+
+
+def _pipeline_spec(
+    env: BenchEnv, config: Mapping[str, Any], *, chunker: str = "hierarchical",
+    description: str = "", routed: bool = False, reranker: Any = None,
+) -> SystemSpec:  # fmt: skip
+    from ragkit.pipeline import HybridPipeline
+
+    mode = config.get("retrieval", {}).get("mode", "hybrid")
+    index, info = env.bm25_index(chunker) if mode == "bm25" else env.hybrid_index(chunker)
+    if mode == "bm25":
+        from ragkit.indexes import HybridIndex
+
+        class _Bm25Only:
+            """The pipeline's view of a BM25-only index (dense side unused in bm25 mode)."""
+
+            def __init__(self, bm25: Any) -> None:
+                self.bm25 = bm25
+                self.dense = None
+                self.chunks = bm25.chunks
+
+        index = _Bm25Only(index) if not isinstance(index, HybridIndex) else index
+    cfg = {"chunker": {"name": chunker}, **config}
+    pipe = HybridPipeline(index, cfg, reranker=reranker)
+    retriever: Any = TracedPipeline(pipe)
+    if routed:
+        retriever = RoutedRetriever(retriever, env.router(chunker))
+    return SystemSpec(retriever, env.chunk_map(chunker),
+                      {**info, "description": description})  # fmt: skip
+
+
+def _agentic(env: BenchEnv) -> SystemSpec:
+    from ragkit.agentic import HeuristicAgent
+
+    folder = env.documents_dir()
+    agent = HeuristicAgent(folder, view_cache=cache_dir() / "agent-views")
+    return SystemSpec(AgentRetriever(agent, "agentic"), None,
+                      {"index_build_s": 0, "index_bytes": 0, "cached": False,
+                       "description": "heuristic grep/read/follow agent over raw files; "
+                                      "no index"})  # fmt: skip
+
+
+def _llm_client(spec: str) -> Any:
+    from ragkit.generators.chat import CohereChat, OpenAICompatibleChat
+
+    provider, _, rest = spec.partition(":")
+    model, _, base_url = rest.partition("@")
+    if provider == "cohere":
+        return CohereChat(model=model or "command-a-03-2025", base_url=base_url or None)
+    if provider == "openai":
+        if not model:
+            raise ConfigError(f"LLM spec {spec!r} names no model; expected openai:MODEL[@URL]")
+        return OpenAICompatibleChat(model, base_url=base_url or "https://api.openai.com/v1")
+    raise ConfigError(f"unknown LLM provider {provider!r} in {spec!r}; expected openai or cohere")
+
+
+def _agentic_llm(env: BenchEnv) -> SystemSpec:
+    spec = env.llm or os.environ.get("RAGKIT_BENCH_LLM")
+    if not spec:
+        raise SystemSkipped("agentic-llm needs a model endpoint: pass --llm "
+                            "openai:MODEL[@BASE_URL] or cohere[:MODEL] (or set "
+                            "RAGKIT_BENCH_LLM)")  # fmt: skip
+    from ragkit.agentic import LLMAgent
+
+    agent = LLMAgent(env.documents_dir(), _llm_client(spec),
+                     view_cache=cache_dir() / "agent-views")  # fmt: skip
+    return SystemSpec(AgentRetriever(agent, "agentic-llm"), None,
+                      {"index_build_s": 0, "index_bytes": 0, "cached": False, "llm": spec,
+                       "description": "tool-calling LLM agent over raw files"})  # fmt: skip
+
+
+def _rerank(env: BenchEnv) -> SystemSpec:
+    if not env.reranker:
+        raise SystemSkipped(
+            "hybrid-rerank needs a cross-encoder: pass --reranker PATH "
+            "(a model folder, e.g. one trained by `ragkit train-reranker`)"
+        )
+    spec = env.reranker
+    if ":" not in spec or Path(spec).exists():
+        spec = f"cross-encoder:{spec}"
+    return _pipeline_spec(env, {"reranker": {"spec": spec, "depth": 50}},
+                          description=f"hybrid RRF + {spec}")  # fmt: skip
+
+
+def _fusion_factory(method: str) -> SystemFactory:
+    def factory(env: BenchEnv) -> SystemSpec:
+        return _pipeline_spec(env, {"fusion": {"method": method}},
+                              description=f"hybrid with {method} fusion")  # fmt: skip
+
+    return factory
+
+
+def _register_defaults() -> None:
+    from ragkit.fusion import FUSION_METHODS
+
+    register_system(
+        "bm25",
+        lambda env: _pipeline_spec(env, {"retrieval": {"mode": "bm25"}}, description="BM25 alone"),
+        "BM25 alone",
+    )
+    register_system("dense", lambda env: _pipeline_spec(
+        env, {"retrieval": {"mode": "dense"}}, description="dense (MiniLM) alone"),
+        "dense embeddings alone")  # fmt: skip
+    register_system("hybrid", _fusion_factory("rrf"), "BM25 + dense, reciprocal rank fusion")
+    for method in FUSION_METHODS:
+        register_system(f"hybrid-{method}", _fusion_factory(method), f"hybrid, {method} fusion")
+    register_system("hybrid-dynamic", lambda env: _pipeline_spec(
+        env, {"fusion": {"method": "convex", "dynamic": True}},
+        description="hybrid, query-dependent convex weights"),
+        "hybrid with query-dependent weights")  # fmt: skip
+    register_system("hybrid-rerank", _rerank, "hybrid RRF + cross-encoder (needs --reranker)")
+    register_system("hybrid-refs", lambda env: _pipeline_spec(
+        env, {"expansion": {"enabled": True}}, description="hybrid RRF + reference expansion"),
+        "hybrid RRF + reference expansion")  # fmt: skip
+    register_system("naive-hybrid", lambda env: _pipeline_spec(
+        env, {}, chunker="naive", description="hybrid RRF over the naive chunker"),
+        "hybrid RRF over fixed-size naive chunks")  # fmt: skip
+    register_system("hybrid-routed", lambda env: _pipeline_spec(
+        env, {}, routed=True, description="hybrid RRF with query routing"),
+        "hybrid RRF with company/period routing (filters + boosts, fallback)")  # fmt: skip
+    register_system(
+        "bm25-routed",
+        lambda env: _pipeline_spec(
+            env, {"retrieval": {"mode": "bm25"}}, routed=True, description="BM25 with query routing"
+        ),
+        "BM25 with company/period routing",
+    )
+    register_system("agentic", _agentic, "heuristic agent over raw files (no index)")
+    register_system("agentic-llm", _agentic_llm, "LLM tool-calling agent (needs an endpoint)")
+
+
+_register_defaults()
+
+
+def parse_names(names: str | Iterable[str]) -> list[str]:
+    """System names from "a,b,c" or a list, checked against the registry (ConfigError)."""
+    items = names.split(",") if isinstance(names, str) else list(names)
+    out = [n.strip() for n in items if n.strip()]
+    if not out:
+        raise ConfigError(f"no systems given ({names!r}); expected e.g. bm25,hybrid,agentic")
+    for name in out:
+        get_factory(name)
+    return list(dict.fromkeys(out))
+
+
+def build_systems(
+    names: str | Iterable[str], env: BenchEnv
+) -> tuple[dict[str, SystemSpec], dict[str, str]]:
+    """Build the named systems; returns (name -> SystemSpec, name -> why skipped)."""
+    systems: dict[str, SystemSpec] = {}
+    skipped: dict[str, str] = {}
+    for name in parse_names(names):
+        try:
+            systems[name] = get_factory(name)(env)
+        except SystemSkipped as exc:
+            logger.warning("skipping system %s: %s", name, exc)
+            skipped[name] = str(exc)
+    return systems, skipped
