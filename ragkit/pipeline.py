@@ -1,0 +1,503 @@
+"""`HybridPipeline`: chunker → hybrid index → fusion → [reference expansion] → [reranker] →
+[generator], each stage optional or swappable, configured from Python or a YAML/JSON file.
+
+Every retrieval returns a `ragkit.types.Trace` with, per stage, the candidates received and
+returned (ids, ranks, scores) and the latency, so that a benchmark can see where evidence is
+lost. The pipeline is also a retriever: `search(queries, k, filters) -> list[list[Hit]]`.
+
+Example:
+    >>> pipe = HybridPipeline.build(chunks, {"fusion": {"method": "rrf"}, "k": 5})
+    >>> hits, trace = pipe.retrieve("What was long-term debt in 2024?")
+    >>> pipe.answer("What was long-term debt in 2024?").answer.text
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ragkit.errors import ConfigError, QueryError
+from ragkit.fusion import FUSION_METHODS, classify_query, fuse, method_params
+from ragkit.generators.base import Answer, Generator
+from ragkit.rerankers.base import RERANKERS, Reranker
+from ragkit.types import Chunk, Hit, Trace
+
+logger = logging.getLogger(__name__)
+
+Pair = tuple[float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class ChunkerConfig(_Strict):
+    """Which chunker builds the index from documents, with its parameters."""
+
+    name: Literal["hierarchical", "naive"] = "hierarchical"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class IndexConfig(_Strict):
+    """Where the hybrid index lives (a folder written by `ragkit index`) and how to build it."""
+
+    path: str | None = None
+    model: str | None = None
+
+
+class RetrievalConfig(_Strict):
+    """Which retrievers run and how many candidates each returns (`depth`, not the output k)."""
+
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    depth: int = Field(100, gt=0, le=10_000)
+
+
+class DynamicWeights(_Strict):
+    """(sparse, dense) weights per query kind, chosen by `ragkit.fusion.classify_query`."""
+
+    specific: tuple[float, float] = (0.7, 0.3)
+    conceptual: tuple[float, float] = (0.4, 0.6)
+    mixed: tuple[float, float] = (0.5, 0.5)
+
+
+class FusionConfig(_Strict):
+    """Fusion method, its parameters, and fixed or query-dependent (dynamic) weights."""
+
+    method: str = "rrf"
+    params: dict[str, Any] = Field(default_factory=dict)
+    weights: tuple[float, float] | None = None
+    dynamic: bool = False
+    dynamic_weights: DynamicWeights = Field(default_factory=DynamicWeights)
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in FUSION_METHODS:
+            raise ValueError(
+                f"unknown fusion method {value!r}; expected one of {sorted(FUSION_METHODS)}"
+            )
+        return value
+
+
+class ExpansionConfig(_Strict):
+    """Reference expansion: add the chunks of sections that top hits link to ("See Note 12")."""
+
+    enabled: bool = False
+    top: int = Field(5, gt=0)
+    discount: float = Field(0.5, gt=0, le=1)
+    max_per_link: int = Field(3, gt=0)
+
+
+class RerankerConfig(_Strict):
+    """A reranker spec ("cross-encoder:PATH", "cohere:rerank-v3.5"), how many it rescores."""
+
+    spec: str
+    depth: int = Field(50, gt=0)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("spec")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        kind = value.partition(":")[0]
+        if kind not in RERANKERS:
+            raise ValueError(f"unknown reranker {kind!r}; expected one of {sorted(RERANKERS)}")
+        return value
+
+
+class GeneratorConfig(_Strict):
+    """A generator spec ("extractive", "cohere[:MODEL]", "openai[:MODEL]") and its options."""
+
+    spec: str = "extractive"
+    contexts: int = Field(5, gt=0)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("spec")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from ragkit.generators import GENERATORS
+
+        if value.partition(":")[0] not in GENERATORS:
+            raise ValueError(f"unknown generator {value!r}; expected one of {list(GENERATORS)}")
+        return value
+
+
+class PipelineConfig(_Strict):
+    """The whole pipeline; unknown stages or keys are rejected."""
+
+    k: int = Field(10, gt=0)
+    chunker: ChunkerConfig = Field(default_factory=ChunkerConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    fusion: FusionConfig = Field(default_factory=FusionConfig)
+    expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
+    reranker: RerankerConfig | None = None
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(config)"
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key (stage or parameter) {where!r}"
+        else:
+            got = err.get("input")
+            msg = f"{where}: {err['msg']} (got {got!r:.80})"
+        lines.append(msg)
+    return "invalid pipeline config: " + "; ".join(lines)
+
+
+def load_config(source: PipelineConfig | Mapping[str, Any] | str | Path | None) -> PipelineConfig:
+    """A validated PipelineConfig from a config object, a dict, or a .yaml/.yml/.json file."""
+    if source is None:
+        return PipelineConfig()
+    if isinstance(source, PipelineConfig):
+        return source
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"pipeline config file {str(path)!r} not found")
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix.lower() == ".json":
+                data = json.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text)
+        except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError
+            raise ConfigError(f"pipeline config {str(path)!r} is not valid: {exc}") from exc
+        except Exception as exc:  # yaml.YAMLError does not subclass ValueError
+            raise ConfigError(f"pipeline config {str(path)!r} is not valid YAML: {exc}") from exc
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"pipeline config {str(path)!r} must hold a mapping, got {type(data).__name__}"
+            )
+        source = data
+    if not isinstance(source, Mapping):
+        raise ConfigError(f"pipeline config must be a mapping or a file path, got {source!r:.80}")
+    try:
+        config = PipelineConfig.model_validate(dict(source))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    allowed = method_params(config.fusion.method)
+    unknown = sorted(set(config.fusion.params) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"invalid pipeline config: fusion.params {unknown} are not parameters of "
+            f"{config.fusion.method!r}; it accepts {allowed}"
+        )
+    return config
+
+
+class Retrieval(NamedTuple):
+    """Final hits of one query and the trace of every stage."""
+
+    hits: list[Hit]
+    trace: Trace
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    """An answer with the hits it was generated from and the full trace."""
+
+    answer: Answer
+    hits: list[Hit]
+    trace: Trace
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+class HybridPipeline:
+    """Hybrid retrieval with fusion, optional expansion and reranking, and generation.
+
+    Args:
+        index: a `ragkit.indexes.HybridIndex` (or anything with `bm25`, `dense`, `chunks`).
+        config: a PipelineConfig, a dict, or a YAML/JSON path.
+        reranker: overrides `config.reranker` with a ready object.
+        generator: overrides `config.generator` with a ready object.
+    """
+
+    def __init__(
+        self,
+        index: Any,
+        config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
+        reranker: Reranker | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        self.config = load_config(config)
+        self.index = index
+        self._reranker = reranker
+        self._generator = generator
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ragkit-pipeline")
+        self._sections: dict[tuple[str, str], list[Chunk]] | None = None
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_config(
+        cls,
+        config: PipelineConfig | Mapping[str, Any] | str | Path,
+        index: Any = None,
+        **overrides: Any,
+    ) -> HybridPipeline:
+        """A pipeline from a config; loads `config.index.path` when no index is given."""
+        cfg = load_config(config)
+        if index is None:
+            if not cfg.index.path:
+                raise ConfigError("the config names no index.path and no index was given")
+            from ragkit.indexes import HybridIndex
+
+            index = HybridIndex.load(cfg.index.path)
+        return cls(index, cfg, **overrides)
+
+    @classmethod
+    def build(
+        cls,
+        source: Iterable[Chunk] | Iterable[str | Path] | str | Path,
+        config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
+        **overrides: Any,
+    ) -> HybridPipeline:
+        """Chunk (if given document paths) and index, then wrap in a pipeline."""
+        from ragkit.indexes import HybridIndex
+
+        cfg = load_config(config)
+        items = [source] if isinstance(source, str | Path) else list(source)
+        if items and not isinstance(items[0], Chunk):
+            from ragkit.chunkers import get_chunker
+            from ragkit.parsers import load
+
+            chunker = get_chunker(cfg.chunker.name, **cfg.chunker.params)
+            chunks = [c for doc in load([Path(p) for p in items]) for c in chunker.chunk(doc)]
+        else:
+            chunks = list(items)  # type: ignore[arg-type]
+        index = HybridIndex.build(chunks, model=cfg.index.model, depth=cfg.retrieval.depth)
+        return cls(index, cfg, **overrides)
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The reranker (built from the config at first use), or None."""
+        if self._reranker is None and self.config.reranker is not None:
+            from ragkit.rerankers import get_reranker
+
+            self._reranker = get_reranker(self.config.reranker.spec, **self.config.reranker.params)
+        return self._reranker
+
+    @property
+    def generator(self) -> Generator:
+        """The generator (built from the config at first use)."""
+        if self._generator is None:
+            from ragkit.generators import get_generator
+
+            self._generator = get_generator(
+                self.config.generator.spec, **self.config.generator.params
+            )
+        return self._generator
+
+    # -- stages ---------------------------------------------------------------------------
+    def _candidates(
+        self, queries: list[str], depth: int, filters: Mapping[str, Any] | None
+    ) -> tuple[list[list[Hit]], list[list[Hit]], float, float]:
+        """Sparse and dense runs (either may be empty by mode), retrieved concurrently."""
+        mode = self.config.retrieval.mode
+
+        def timed(side: Any) -> tuple[list[list[Hit]], float]:
+            start = time.perf_counter()
+            return side.search(queries, depth, filters), _ms(start)
+
+        dense_f = self._pool.submit(timed, self.index.dense) if mode != "bm25" else None
+        sparse, sparse_ms = timed(self.index.bm25) if mode != "dense" else ([], 0.0)
+        dense, dense_ms = dense_f.result() if dense_f is not None else ([], 0.0)
+        n = len(queries)
+        return (
+            sparse or [[] for _ in range(n)],
+            dense or [[] for _ in range(n)],
+            sparse_ms,
+            dense_ms,
+        )
+
+    def _fusion_weights(self, query: str) -> tuple[list[float] | None, dict[str, Any]]:
+        cfg = self.config.fusion
+        if cfg.dynamic:
+            dw = cfg.dynamic_weights
+            verdict = classify_query(query, dw.specific, dw.conceptual, dw.mixed)
+            weights = [verdict.sparse_weight, verdict.dense_weight]
+            return weights, {
+                "query_kind": verdict.kind,
+                "weights": weights,
+                "signals": list(verdict.specific_signals + verdict.conceptual_signals),
+            }
+        weights = list(cfg.weights) if cfg.weights is not None else None
+        return weights, {"weights": weights}
+
+    def _section_chunks(self) -> dict[tuple[str, str], list[Chunk]]:
+        if self._sections is None:
+            sections: dict[tuple[str, str], list[Chunk]] = {}
+            for chunk in self.index.chunks:
+                if chunk.section_id:
+                    sections.setdefault((chunk.doc_id, chunk.section_id), []).append(chunk)
+            for chunks in sections.values():
+                chunks.sort(key=lambda c: c.position)
+            self._sections = sections
+        return self._sections
+
+    def expand(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+        """Add chunks of the sections the top hits link to, scored parent × discount."""
+        cfg = self.config.expansion
+        present = {h.chunk_id for h in hits}
+        sections = self._section_chunks()
+        added: dict[str, Hit] = {}
+        for hit in hits[: cfg.top]:
+            if hit.chunk is None:
+                continue
+            for link in hit.chunk.links:
+                for chunk in sections.get((hit.chunk.doc_id, link), [])[: cfg.max_per_link]:
+                    if chunk.id in present:
+                        continue
+                    score = hit.score * cfg.discount
+                    if chunk.id not in added or added[chunk.id].score < score:
+                        scores = {"expansion": score, "expanded_from_rank": float(hit.rank)}
+                        added[chunk.id] = Hit(chunk.id, score, 0, "expansion", chunk, scores)
+        if not added:
+            return hits, []
+        merged = sorted([*hits, *added.values()], key=lambda h: (-h.score, h.chunk_id))
+        out = [
+            Hit(h.chunk_id, h.score, rank, h.source, h.chunk, dict(h.scores))
+            for rank, h in enumerate(merged, start=1)
+        ]
+        return out, sorted(added)
+
+    # -- public API -----------------------------------------------------------------------
+    def retrieve_many(
+        self,
+        queries: Sequence[str],
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Retrieval]:
+        """Retrieve for many queries at once (batched retrieval and reranking), with traces."""
+        if isinstance(queries, str):
+            raise QueryError("retrieve_many takes a list of queries, got one string")
+        qs = list(queries)
+        for q in qs:
+            if not isinstance(q, str) or not q.strip():
+                raise QueryError(f"queries must be non-empty strings, got {q!r}")
+        k = self.config.k if k is None else k
+        if isinstance(k, bool) or not isinstance(k, int) or k <= 0:
+            raise QueryError(f"k must be a positive int, got {k!r}")
+        if not qs:
+            return []
+        cfg = self.config
+        reranking = self.reranker is not None and cfg.reranker is not None
+        depth = max(cfg.retrieval.depth, k)
+        traces = [Trace(q) for q in qs]
+        sparse, dense, sparse_ms, dense_ms = self._candidates(qs, depth, filters)
+        per_query: list[list[Hit]] = []
+        for i, q in enumerate(qs):
+            trace = traces[i]
+            if cfg.retrieval.mode != "dense":
+                trace.add(
+                    "bm25",
+                    sparse_ms / len(qs),
+                    len(self.index.chunks),
+                    sparse[i],
+                    batch_ms=sparse_ms,
+                    batch_size=len(qs),
+                )
+            if cfg.retrieval.mode != "bm25":
+                trace.add(
+                    "dense",
+                    dense_ms / len(qs),
+                    len(self.index.chunks),
+                    dense[i],
+                    batch_ms=dense_ms,
+                    batch_size=len(qs),
+                )
+            if cfg.retrieval.mode == "hybrid":
+                start = time.perf_counter()
+                weights, info = self._fusion_weights(q)
+                hits = fuse([sparse[i], dense[i]], cfg.fusion.method, weights, **cfg.fusion.params)
+                trace.add(
+                    "fusion",
+                    _ms(start),
+                    len(sparse[i]) + len(dense[i]),
+                    hits,
+                    method=cfg.fusion.method,
+                    **info,
+                )
+            else:
+                hits = sparse[i] if cfg.retrieval.mode == "bm25" else dense[i]
+            if cfg.expansion.enabled:
+                start = time.perf_counter()
+                n_in = len(hits)
+                hits, added = self.expand(hits)
+                trace.add("expansion", _ms(start), n_in, hits, added=added)
+            per_query.append(hits)
+        if reranking:
+            assert cfg.reranker is not None and self.reranker is not None
+            rdepth = cfg.reranker.depth
+            heads = [h[:rdepth] for h in per_query]
+            start = time.perf_counter()
+            many = getattr(self.reranker, "rerank_many", None)
+            if many is not None:
+                reranked = many(qs, heads, k)
+                shared = _ms(start)
+                latencies = [shared / len(qs)] * len(qs)
+            else:
+                reranked, latencies = [], []
+                for q, head in zip(qs, heads, strict=True):
+                    one = time.perf_counter()
+                    reranked.append(self.reranker.rerank(q, head, k))
+                    latencies.append(_ms(one))
+            for trace, head, out, ms in zip(traces, heads, reranked, latencies, strict=True):
+                trace.add("rerank", ms, len(head), out, reranker=cfg.reranker.spec)
+            per_query = reranked
+        results = []
+        for trace, hits in zip(traces, per_query, strict=True):
+            final = [
+                h if h.rank == r else Hit(h.chunk_id, h.score, r, h.source, h.chunk, h.scores)
+                for r, h in enumerate(hits[:k], start=1)
+            ]
+            results.append(Retrieval(final, trace))
+        return results
+
+    def retrieve(
+        self, query: str, k: int | None = None, filters: Mapping[str, Any] | None = None
+    ) -> Retrieval:
+        """Final hits for one query plus its Trace."""
+        return self.retrieve_many([query], k, filters)[0]
+
+    def search(
+        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """The retriever contract: ranked hits per query (traces dropped)."""
+        return [r.hits for r in self.retrieve_many(queries, k, filters)]
+
+    def answer(
+        self, query: str, filters: Mapping[str, Any] | None = None, k: int | None = None
+    ) -> AnswerResult:
+        """Retrieve, then generate from the top `generator.contexts` chunks."""
+        n = max(k or self.config.k, self.config.generator.contexts)
+        hits, trace = self.retrieve(query, n, filters)
+        contexts = [h.chunk for h in hits[: self.config.generator.contexts] if h.chunk]
+        start = time.perf_counter()
+        answer = self.generator.generate(query, contexts)
+        cited = {c.chunk_id for c in answer.citations}
+        trace.add(
+            "generate",
+            _ms(start),
+            len(contexts),
+            [h for h in hits if h.chunk_id in cited],
+            generator=self.config.generator.spec,
+        )
+        return AnswerResult(answer, hits[: k or self.config.k], trace)

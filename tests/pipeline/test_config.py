@@ -1,0 +1,71 @@
+"""Pipeline config validation: unknown stage, bad parameter, wrong type, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ragkit.errors import ConfigError
+from ragkit.pipeline import PipelineConfig, load_config
+
+
+def test_defaults() -> None:
+    cfg = load_config(None)
+    assert cfg.fusion.method == "rrf" and cfg.retrieval.depth == 100 and cfg.reranker is None
+    assert not cfg.expansion.enabled and cfg.generator.spec == "extractive"
+
+
+def test_unknown_stage() -> None:
+    with pytest.raises(ConfigError, match="unknown key \\(stage or parameter\\) 'summarizer'"):
+        load_config({"summarizer": {"model": "x"}})
+
+
+def test_unknown_parameter_of_a_stage() -> None:
+    with pytest.raises(ConfigError, match="unknown key .*'expansion.hops'"):
+        load_config({"expansion": {"enabled": True, "hops": 2}})
+    with pytest.raises(ConfigError, match=r"fusion.params \['norm'\].*'rrf'.*accepts \['k'\]"):
+        load_config({"fusion": {"method": "rrf", "params": {"norm": "zscore"}}})
+
+
+def test_wrong_types_and_values() -> None:
+    with pytest.raises(ConfigError, match="retrieval.depth: .*integer.*got 'deep'"):
+        load_config({"retrieval": {"depth": "deep"}})
+    with pytest.raises(ConfigError, match="k: .*greater than 0"):
+        load_config({"k": 0})
+    with pytest.raises(ConfigError, match="retrieval.mode"):
+        load_config({"retrieval": {"mode": "splade"}})
+    with pytest.raises(ConfigError, match="unknown fusion method 'borda'"):
+        load_config({"fusion": {"method": "borda"}})
+    with pytest.raises(ConfigError, match="unknown reranker 'colbert'"):
+        load_config({"reranker": {"spec": "colbert:x"}})
+    with pytest.raises(ConfigError, match="unknown generator 'gpt'"):
+        load_config({"generator": {"spec": "gpt"}})
+    with pytest.raises(ConfigError, match="expansion.discount"):
+        load_config({"expansion": {"discount": 1.5}})
+
+
+def test_yaml_and_json_files(tmp_path: Path) -> None:
+    yml = tmp_path / "pipe.yaml"
+    yml.write_text(
+        "k: 5\nfusion:\n  method: convex\n  weights: [0.3, 0.7]\n  params: {norm: zscore}\n"
+        "reranker:\n  spec: cross-encoder:./models/scifact\n  depth: 30\n"
+    )
+    cfg = load_config(yml)
+    assert cfg.k == 5 and cfg.fusion.weights == (0.3, 0.7)
+    assert cfg.reranker is not None and cfg.reranker.depth == 30
+    js = tmp_path / "pipe.json"
+    js.write_text(json.dumps({"expansion": {"enabled": True}}))
+    assert load_config(js).expansion.enabled
+    assert isinstance(load_config(cfg), PipelineConfig)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("k: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+    listing = tmp_path / "list.json"
+    listing.write_text("[1, 2]")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_config(listing)
