@@ -86,6 +86,24 @@ def register(subparsers: Any) -> None:
         help="metadata filter (repeatable; KEY=A,B means any of): form_type, fiscal_year, "
         "fiscal_period, ticker, cik, doc_id, section",
     )
+    search.add_argument(
+        "--fusion",
+        default=None,
+        metavar="METHOD",
+        help="fusion method for hybrid mode: rrf (default), convex, combsum, combmnz, dbsf",
+    )
+    search.add_argument(
+        "--rerank",
+        default=None,
+        metavar="SPEC",
+        help="rerank the fused candidates: cross-encoder:MODEL_DIR or cohere[:MODEL]",
+    )
+    search.add_argument(
+        "--rerank-depth",
+        type=int,
+        default=50,
+        help="candidates handed to the reranker (default 50)",
+    )
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=_search)
 
@@ -141,7 +159,19 @@ def _search(args: argparse.Namespace) -> int:
 
     filters = parse_filters(args.filter)
     index = HybridIndex.load(args.index_dir)
-    results = index.search(args.queries, k=args.k, filters=filters or None, mode=args.mode)
+    if args.fusion or args.rerank:
+        from ragkit.pipeline import HybridPipeline
+
+        config: dict[str, Any] = {
+            "retrieval": {"mode": args.mode},
+            "fusion": {"method": args.fusion or "rrf"},
+        }
+        if args.rerank:
+            config["reranker"] = {"spec": args.rerank, "depth": args.rerank_depth}
+        pipeline = HybridPipeline(index, config)
+        results = pipeline.search(args.queries, args.k, filters or None)
+    else:
+        results = index.search(args.queries, k=args.k, filters=filters or None, mode=args.mode)
     out = sys.stdout
     for query, hits in zip(args.queries, results, strict=True):
         if args.json:
