@@ -62,6 +62,9 @@ _TOKEN_RE = re.compile(
     rf"|(?P<num>\$?{_NUM})(?![a-z])"
     r"|(?P<word>[a-z0-9]+(?:'[a-z]+)?)"
 )
+#: Text without digits can only hold words: one simple pattern, apostrophe suffix dropped.
+_HAS_DIGIT = re.compile(r"\d").search
+_WORD_RE = re.compile(r"([a-z]+)(?:'[a-z]+)?")
 
 
 def canonical_number(text: str, scale: int = 1) -> str:
@@ -142,6 +145,8 @@ class Analyzer:
         if self.lowercase:
             text = text.lower()
         stop = self._stopwords
+        if _HAS_DIGIT(text) is None:  # fast path: only words (most queries)
+            return [t for t in _WORD_RE.findall(text) if t not in stop]
         canon = self.canonicalize_numbers
         out: list[str] = []
         append = out.append

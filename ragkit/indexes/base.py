@@ -83,12 +83,13 @@ class ChunkIndex:
         self._mask_cache.clear()
 
     def _to_hits(self, rows: np.ndarray, scores: np.ndarray) -> list[Hit]:
-        store = self.store
+        chunks = self.store._chunks
         src = self.source
-        return [
-            Hit(store[int(r)].id, float(s), rank, src, store[int(r)], {src: float(s)})
-            for rank, (r, s) in enumerate(zip(rows, scores, strict=True), start=1)
-        ]
+        out = []
+        for rank, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True), start=1):
+            chunk = chunks[r]
+            out.append(Hit(chunk.id, s, rank, src, chunk, {src: s}))
+        return out
 
     def search_rows(
         self, queries: Sequence[str], k: int, mask: np.ndarray | None

@@ -24,7 +24,7 @@ import numpy as np
 
 from ragkit.errors import IndexFormatError
 from ragkit.indexes.analyzer import Analyzer
-from ragkit.indexes.base import ChunkIndex, top_k
+from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.bm25_scoring import BM25Scorer, check_params
 from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
 from ragkit.types import Chunk
@@ -117,7 +117,13 @@ class BM25Index(ChunkIndex):
     # -- searching ----------------------------------------------------------------------
     def query_ids(self, queries: Sequence[str]) -> list[np.ndarray]:
         """Analyze queries into vocabulary ids (unknown terms dropped)."""
-        return [self._ids(self.analyzer(q), grow=False) for q in queries]
+        vocab = self._vocab
+        empty = np.zeros(0, dtype=np.int32)
+        out = []
+        for tokens in self.analyzer.tokenize_many(queries):
+            ids = [vocab[t] for t in tokens if t in vocab]
+            out.append(np.array(ids, dtype=np.int32) if ids else empty)
+        return out
 
     def search_rows(
         self, queries: Sequence[str], k: int, mask: np.ndarray | None
@@ -126,13 +132,7 @@ class BM25Index(ChunkIndex):
 
         A query whose terms are all stop words or unknown gets no rows.
         """
-        out = []
-        for rows, scores in self.scorer.score_batch(self.query_ids(queries)):
-            if mask is not None and len(rows):
-                keep = mask[rows]
-                rows, scores = rows[keep], scores[keep]
-            out.append(top_k(rows, scores, k))
-        return out
+        return self.scorer.top_k_batch(self.query_ids(queries), k, mask)
 
     # -- persistence --------------------------------------------------------------------
     def _write_parts(self, folder: Path) -> dict[str, Any]:

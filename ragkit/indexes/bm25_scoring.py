@@ -20,6 +20,11 @@ from ragkit.errors import ConfigError, IndexFormatError
 
 log = logging.getLogger(__name__)
 
+#: Variants whose every (term, document) score is positive, so "score > 0" means "matches".
+_POSITIVE_VARIANTS = frozenset({"lucene", "bm25l", "bm25plus"})
+#: A query with fewer postings than n_docs / this is scored sparsely (no n-sized vector).
+_SPARSE_RATIO = 16
+
 #: Backends and the variants each offers (rank-bm25 has Okapi, BM25L and BM25Plus).
 BACKENDS: dict[str, tuple[str, ...]] = {
     "bm25s": ("lucene", "okapi", "atire", "bm25l", "bm25plus"),
@@ -168,7 +173,6 @@ class BM25Scorer:
             shape=(len(queries), self.vocab_size),
         )
         result = (qmat @ self._matrix).tocsr()  # (queries x docs), only matching documents
-        result.sort_indices()
         const = None
         if self._nonocc is not None:
             const = np.asarray(qmat @ self._nonocc).ravel()
@@ -179,6 +183,77 @@ class BM25Scorer:
             if const is not None:
                 scores = scores + const[i]
             out.append((result.indices[lo:hi].astype(np.int64), scores))
+        return out
+
+    def top_k_batch(
+        self, queries: Sequence[np.ndarray], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per query, the k best (rows, scores) among documents holding a query term.
+
+        Same result as `score_batch` followed by `base.top_k` (ties broken by row), but the
+        bm25s backend never builds the candidate list: each query's posting lists are
+        gathered with one vectorised index and summed with `np.bincount` into a dense score
+        vector that stays in cache, and `np.argpartition` picks the top k; a query whose
+        postings are few against the corpus is summed sparsely instead.
+        """
+        from ragkit.indexes.base import top_k
+
+        if self.backend != "bm25s" or self.n_docs == 0:
+            out = []
+            for rows, scores in self.score_batch(queries):
+                if mask is not None and len(rows):
+                    keep = mask[rows]
+                    rows, scores = rows[keep], scores[keep]
+                out.append(top_k(rows, scores, k))
+            return out
+        m, n = self._matrix, self.n_docs
+        indptr, indices, data = m.indptr, m.indices, m.data
+        nonocc = self._nonocc
+        # with every idf positive, a document holding a query term scores > 0 (robertson and
+        # atire idfs can be 0 or negative)
+        positive = self.variant in _POSITIVE_VARIANTS
+        kk = min(k, n)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        out = []
+        for q in queries:
+            if len(q) == 0:
+                out.append(empty)
+                continue
+            starts = indptr[q].astype(np.int64)
+            plen = indptr[q + 1].astype(np.int64) - starts
+            total = int(plen.sum())
+            if total == 0:
+                out.append(empty)
+                continue
+            pos = np.repeat(starts - (np.cumsum(plen) - plen), plen) + np.arange(total)
+            docs = indices[pos]
+            const = np.float32(nonocc[q].sum(dtype=np.float32)) if nonocc is not None else None
+            if total * _SPARSE_RATIO < n:  # few postings: sum them without an n-sized vector
+                rows, inverse = np.unique(docs, return_inverse=True)
+                sums64 = np.bincount(inverse, weights=data[pos])
+                keep = sums64 != 0.0
+                if mask is not None:
+                    keep &= mask[rows]
+                rows, sums = rows[keep], sums64[keep].astype(np.float32)
+                if const is not None:
+                    sums += const
+                out.append(top_k(rows.astype(np.int64), sums, kk))
+                continue
+            sums = np.bincount(docs, weights=data[pos], minlength=n)
+            # a candidate is a document whose query terms sum to a non-zero score (what the
+            # sparse product keeps); with positive idfs every non-candidate is exactly 0
+            if mask is not None:
+                sums[~mask] = 0.0
+            floor = 0.0
+            if not positive:
+                sums[sums == 0.0] = -np.inf
+                floor = -np.inf
+            rows = _top_rows(sums, kk, floor)
+            vals = sums[rows].astype(np.float32)
+            if const is not None:
+                vals += const
+            order = np.lexsort((rows, -vals))[:kk]
+            out.append((rows[order], vals[order]))
         return out
 
     # -- persistence --------------------------------------------------------------------
@@ -218,6 +293,19 @@ class BM25Scorer:
             raise IndexFormatError(f"BM25 score arrays in {folder} are unreadable: {exc}") from exc
         self.n_docs, self.vocab_size = n_docs, vocab_size
         return True
+
+
+def _top_rows(scores: np.ndarray, k: int, floor: float) -> np.ndarray:
+    """Rows of the k best scores above `floor`, plus every row tied with the k-th (int64)."""
+    n = len(scores)
+    if k < n:
+        part = np.argpartition(-scores, k)[: k + 1]  # the k best, then the (k+1)-th
+        kth = scores[part[:k]].min()
+        if kth > floor:
+            if scores[part[k]] < kth:  # no tie at the boundary: the k best are exact
+                return part[:k].astype(np.int64)
+            return np.flatnonzero(scores >= kth)
+    return np.flatnonzero(scores > floor)
 
 
 def _postings(docs: Sequence[np.ndarray], vocab_size: int) -> Any:

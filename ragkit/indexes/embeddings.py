@@ -33,6 +33,9 @@ _DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL, "sentence-transformers/"
 STATIC_MODEL = "static-minilm"
 #: Encode runs at least this long get a progress bar.
 PROGRESS_MIN_TEXTS = 256
+#: Query batches up to this size take the low-latency path (one torch thread, no encode()).
+SMALL_BATCH = 8
+_THREADS_LOCK = threading.Lock()
 
 
 def packaged_model_path() -> str:
@@ -125,6 +128,9 @@ class Embedder:
             or an `EmbeddingCache`.
         device: torch device ("cpu", "cuda"); default: CUDA when available.
         threads: torch CPU threads (default: every core).
+        query_threads: torch CPU threads for small query batches (default 1: a one-query
+            forward pass gains nothing from more, and on a busy or 2-core machine OpenMP
+            contention made 2 threads 20x slower; the BM25 side runs on the other core).
     """
 
     def __init__(
@@ -137,6 +143,7 @@ class Embedder:
         cache: bool | EmbeddingCache = True,
         device: str | None = None,
         threads: int | None = None,
+        query_threads: int = 1,
         show_progress: bool | None = None,
     ) -> None:
         if batch_size <= 0:
@@ -147,6 +154,7 @@ class Embedder:
         self.batch_size = batch_size
         self.device = device
         self.threads = threads
+        self.query_threads = query_threads
         self.show_progress = show_progress
         self._cache_setting = cache
         self._cache: EmbeddingCache | None = cache if isinstance(cache, EmbeddingCache) else None
@@ -168,6 +176,10 @@ class Embedder:
     def _load(self) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        if self.model_name == STATIC_MODEL:  # numpy only: no torch at query time
+            from ragkit.indexes.static import load_static_model
+
+            return load_static_model(device=self.device)
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -177,10 +189,6 @@ class Embedder:
             ) from exc
         torch.set_num_threads(self.threads or os.cpu_count() or 1)
         device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        if self.model_name == STATIC_MODEL:
-            from ragkit.indexes.static import load_static_model
-
-            return load_static_model(device=device)
         source = packaged_model_path() if self.model_name == DEFAULT_MODEL else self.model_name
         try:
             model = SentenceTransformer(source, device=device)
@@ -225,7 +233,9 @@ class Embedder:
 
     @property
     def cache(self) -> EmbeddingCache | None:
-        """The embedding cache in use, or None."""
+        """The embedding cache in use, or None (static models are faster than the cache)."""
+        if self.model_name == STATIC_MODEL:
+            return None
         if self._cache is None and self._cache_setting is True:
             self._cache = EmbeddingCache()
         return self._cache
@@ -255,6 +265,36 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=bool(progress),
         )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _encode_small(self, texts: list[str]) -> np.ndarray:
+        """Encode a few queries with the least overhead: a direct forward pass under
+        `torch.inference_mode` on `query_threads` threads (static models: plain encode)."""
+        model = self.model
+        if len(texts) > SMALL_BATCH or not hasattr(model, "forward"):
+            return self.encode_raw(texts, show_progress=False)
+        import torch
+
+        with _THREADS_LOCK:
+            before = torch.get_num_threads()
+            if self.query_threads and self.device in (None, "cpu"):
+                torch.set_num_threads(self.query_threads)
+            try:
+                with torch.inference_mode():
+                    features = (
+                        model.preprocess(texts)
+                        if hasattr(model, "preprocess")
+                        else (model.tokenize(texts))
+                    )
+                    features = {
+                        k: v.to(model.device) if hasattr(v, "to") else v
+                        for k, v in features.items()
+                    }
+                    out = model.forward(features)["sentence_embedding"]
+                    out = torch.nn.functional.normalize(out.float(), dim=1)
+                    vecs = out.cpu().numpy()
+            finally:
+                torch.set_num_threads(before)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def _encode_cached(self, texts: Sequence[str], show_progress: bool | None) -> np.ndarray:
@@ -294,7 +334,7 @@ class Embedder:
             known = {t: lru[t] for t in full if t in lru}
         missing = list(dict.fromkeys(t for t in full if t not in known))
         if missing:
-            new = self.encode_raw(missing, show_progress=False)
+            new = self._encode_small(missing)
             known.update(zip(missing, new, strict=True))
             with self._lru_lock:
                 for t, v in zip(missing, new, strict=True):
