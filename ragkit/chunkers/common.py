@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ragkit.chunkers.references import SectionIndex, find_references
+from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
+from ragkit.errors import ConfigError
 from ragkit.types import FILING_METADATA_KEYS, Chunk, Document, Section
 
 
@@ -17,6 +19,42 @@ class Chunker(Protocol):
     def chunk(self, doc: Document) -> list[Chunk]:
         """The chunks of `doc`, in document order."""
         ...
+
+
+
+class TokenBudget:
+    """Token limit, overlap and a lazily loaded tokenizer, shared by the chunkers.
+
+    `min_tokens` differs per chunker (a hierarchical chunk must leave room for its path line).
+    """
+
+    def __init__(
+        self,
+        max_tokens: int,
+        overlap_tokens: int,
+        tokenizer: TokenCounter | str | None,
+        min_tokens: int,
+    ) -> None:
+        if not isinstance(max_tokens, int) or max_tokens < min_tokens:
+            raise ConfigError(f"max_tokens must be an int >= {min_tokens}, got {max_tokens!r}")
+        if not isinstance(overlap_tokens, int) or not 0 <= overlap_tokens <= max_tokens // 2:
+            raise ConfigError(
+                f"overlap_tokens must be an int in [0, max_tokens // 2 = {max_tokens // 2}], "
+                f"got {overlap_tokens!r}"
+            )
+        self.max_tokens = max_tokens
+        self.overlap_tokens = overlap_tokens
+        self._tokenizer_spec = tokenizer
+        self._tokenizer: TokenCounter | None = (
+            tokenizer if isinstance(tokenizer, TokenCounter) else None
+        )
+
+    @property
+    def tokenizer(self) -> TokenCounter:
+        """The token counter (loaded on first use)."""
+        if self._tokenizer is None:
+            self._tokenizer = get_tokenizer(self._tokenizer_spec)
+        return self._tokenizer
 
 
 def base_metadata(doc: Document) -> dict[str, Any]:

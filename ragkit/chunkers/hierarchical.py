@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ragkit.chunkers.common import base_metadata, link_references
+from ragkit.chunkers.common import TokenBudget, base_metadata, link_references
 from ragkit.chunkers.footnotes import footnotes_for, markers_in
 from ragkit.chunkers.references import SectionIndex
 from ragkit.chunkers.text_units import pack_token_ranges, sentence_spans
-from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
-from ragkit.errors import ConfigError
+from ragkit.chunkers.tokenizer import TokenCounter
 from ragkit.types import PATH_SEPARATOR, Block, Chunk, ChunkKind, Document, Section, stable_id
 
 logger = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def _render_row(row: Sequence[str]) -> str:
     return " | ".join(cell for cell in row if cell)
 
 
-class HierarchicalChunker:
+class HierarchicalChunker(TokenBudget):
     """Section-aware chunker measured in the embedding model's tokens.
 
     `max_tokens` bounds the whole model input of `Chunk.search_text` (path line + body, and
@@ -74,34 +73,14 @@ class HierarchicalChunker:
         tokenizer: TokenCounter | str | None = None,
         pack_blocks: bool = True,
     ) -> None:
-        if not isinstance(max_tokens, int) or max_tokens < 32:
-            raise ConfigError(f"max_tokens must be an int >= 32, got {max_tokens!r}")
-        if not isinstance(overlap_tokens, int) or not 0 <= overlap_tokens <= max_tokens // 2:
-            raise ConfigError(
-                f"overlap_tokens must be an int in [0, max_tokens // 2 = {max_tokens // 2}], "
-                f"got {overlap_tokens!r}"
-            )
-        self.max_tokens = max_tokens
-        self.overlap_tokens = overlap_tokens
+        super().__init__(max_tokens, overlap_tokens, tokenizer, min_tokens=32)
         self.pack_blocks = pack_blocks
-        self._tokenizer_spec = tokenizer
-        self._tokenizer: TokenCounter | None = (
-            tokenizer if isinstance(tokenizer, TokenCounter) else None
-        )
 
     def __repr__(self) -> str:
         return (
             f"HierarchicalChunker(max_tokens={self.max_tokens}, "
             f"overlap_tokens={self.overlap_tokens})"
         )
-
-    @property
-    def tokenizer(self) -> TokenCounter:
-        """The token counter (loaded on first use)."""
-        if self._tokenizer is None:
-            spec = self._tokenizer_spec
-            self._tokenizer = get_tokenizer(spec if not isinstance(spec, TokenCounter) else spec)
-        return self._tokenizer
 
     def chunk(self, doc: Document) -> list[Chunk]:
         """The chunks of `doc`, in document order."""

@@ -10,10 +10,9 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from ragkit.chunkers.common import base_metadata, link_references
+from ragkit.chunkers.common import TokenBudget, base_metadata, link_references
 from ragkit.chunkers.references import SectionIndex
-from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
-from ragkit.errors import ConfigError
+from ragkit.chunkers.tokenizer import TokenCounter
 from ragkit.types import Chunk, Document, Section, stable_id
 
 
@@ -51,7 +50,7 @@ def document_text_with_pages(doc: Document) -> tuple[str, list[tuple[int, int, i
     return "".join(pieces), spans
 
 
-class NaiveChunker:
+class NaiveChunker(TokenBudget):
     """Fixed windows of `max_tokens` model tokens (special tokens included), `overlap_tokens` apart.
 
     Window edges are moved to the nearest word boundary (at most a few tokens) so that the
@@ -68,30 +67,10 @@ class NaiveChunker:
         overlap_tokens: int = 32,
         tokenizer: TokenCounter | str | None = None,
     ) -> None:
-        if not isinstance(max_tokens, int) or max_tokens < 8:
-            raise ConfigError(f"max_tokens must be an int >= 8, got {max_tokens!r}")
-        if not isinstance(overlap_tokens, int) or not 0 <= overlap_tokens <= max_tokens // 2:
-            raise ConfigError(
-                f"overlap_tokens must be an int in [0, max_tokens // 2 = {max_tokens // 2}], "
-                f"got {overlap_tokens!r}"
-            )
-        self.max_tokens = max_tokens
-        self.overlap_tokens = overlap_tokens
-        self._tokenizer_spec = tokenizer
-        self._tokenizer: TokenCounter | None = (
-            tokenizer if isinstance(tokenizer, TokenCounter) else None
-        )
+        super().__init__(max_tokens, overlap_tokens, tokenizer, min_tokens=8)
 
     def __repr__(self) -> str:
         return f"NaiveChunker(max_tokens={self.max_tokens}, overlap_tokens={self.overlap_tokens})"
-
-    @property
-    def tokenizer(self) -> TokenCounter:
-        """The token counter (loaded on first use)."""
-        if self._tokenizer is None:
-            spec = self._tokenizer_spec
-            self._tokenizer = get_tokenizer(spec if not isinstance(spec, TokenCounter) else spec)
-        return self._tokenizer
 
     def chunk(self, doc: Document) -> list[Chunk]:
         """Token windows over the document's whole text, in order."""
