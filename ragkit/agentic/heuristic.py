@@ -16,25 +16,22 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ragkit.agentic.base import AgentBase, check_request
 from ragkit.agentic.question import QuestionTerms, analyze, word_pattern
 from ragkit.agentic.result import AgentResult, Evidence, count_tokens
 from ragkit.agentic.tools import ReadResult, Tools
 from ragkit.agentic.views import SectionSpan, View
-from ragkit.errors import ConfigError, QueryError, RagkitError
-from ragkit.types import PATH_SEPARATOR, Hit
+from ragkit.errors import ConfigError, RagkitError
+from ragkit.types import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
-#: Filter keys the agents accept (the retriever contract's keys).
-FILTER_KEYS: frozenset[str] = frozenset(
-    {"form_type", "fiscal_year", "fiscal_period", "ticker", "cik", "doc_id", "section"}
-)
 _COMPANY_NOISE = {"inc", "corp", "corporation", "co", "company", "the", "ltd", "plc", "llc",
                   "holdings", "group", "incorporated", "de", "sa", "nv"}
 _KIND_WEIGHT = {"statement": 3.0, "phrase": 2.0, "number": 3.0, "date": 1.2,
@@ -67,7 +64,7 @@ class _Unit:
     score: float = 0.0
 
 
-class HeuristicAgent:
+class HeuristicAgent(AgentBase):
     """Grep → rank → read → follow, deterministic; see the module docstring.
 
     Args:
@@ -118,21 +115,10 @@ class HeuristicAgent:
         self.grep_matches = grep_matches
         self.workers = workers
 
-    # -- retriever contract -----------------------------------------------------------------
-    def search(
-        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
-    ) -> list[list[Hit]]:
-        """For each query, the top-k evidence passages as `Hit`s (chunks inside)."""
-        if k <= 0:
-            raise QueryError(f"k must be > 0, got {k}")
-        return [self.run(q, filters).hits(k, self.name) for q in queries]
-
     # -- the investigation ------------------------------------------------------------------
     def run(self, question: str, filters: Mapping[str, Any] | None = None) -> AgentResult:
         """Investigate one question; returns ranked evidence and the tool-call trace."""
-        if not question or not question.strip():
-            raise QueryError("empty question; expected text to investigate")
-        _check_filters(filters)
+        check_request(question, filters)
         t0 = time.perf_counter()
         tools = self.tools.fork()
         listing = tools.glob("*")
@@ -514,13 +500,6 @@ def _form_from_name(file: str) -> str:
     m = re.search(r"10-?([kq])", file, re.I)
     return f"10-{m.group(1).upper()}" if m else ""
 
-
-def _check_filters(filters: Mapping[str, Any] | None) -> None:
-    if not filters:
-        return
-    unknown = set(filters) - FILTER_KEYS
-    if unknown:
-        raise QueryError(f"unknown filter keys {sorted(unknown)}; expected {sorted(FILTER_KEYS)}")
 
 
 def _values(value: Any) -> list[str]:

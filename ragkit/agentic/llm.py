@@ -14,14 +14,13 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ragkit.agentic.heuristic import _check_filters
+from ragkit.agentic.base import AgentBase, check_request
 from ragkit.agentic.result import AgentResult, Evidence, ToolCall
 from ragkit.agentic.tools import ReadResult, Tools
 from ragkit.errors import ConfigError, QueryError, RagkitError
-from ragkit.types import Hit
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ _ALLOWED = {t["function"]["name"]: set(t["function"]["parameters"]["properties"]
             for t in TOOL_SCHEMAS}
 
 
-class LLMAgent:
+class LLMAgent(AgentBase):
     """A chat model driving the sandboxed tools; same contract as `HeuristicAgent`.
 
     Args:
@@ -107,19 +106,9 @@ class LLMAgent:
         self.system_prompt = system_prompt
         self.chat_params = dict(chat_params or {})
 
-    def search(
-        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
-    ) -> list[list[Hit]]:
-        """For each query, the top-k passages the model read, as `Hit`s."""
-        if k <= 0:
-            raise QueryError(f"k must be > 0, got {k}")
-        return [self.run(q, filters).hits(k, self.name) for q in queries]
-
     def run(self, question: str, filters: Mapping[str, Any] | None = None) -> AgentResult:
         """Let the model investigate `question`; returns its evidence and trace."""
-        if not question or not question.strip():
-            raise QueryError("empty question; expected text to investigate")
-        _check_filters(filters)
+        check_request(question, filters)
         t0 = time.perf_counter()
         tools = self.tools.fork()
         scope = ""

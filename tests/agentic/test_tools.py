@@ -113,3 +113,10 @@ def test_invalid_parameters(tmp_path: Path) -> None:
         Tools(tmp_path, engine="sed")
     with pytest.raises(ConfigError):
         Tools(tmp_path, timeout_s=0)
+
+
+def test_agent_filter_keys_are_the_retriever_contracts_keys() -> None:
+    from ragkit.agentic.base import FILTER_KEYS
+    from ragkit.indexes import FILTER_KEYS as INDEX_FILTER_KEYS
+
+    assert set(FILTER_KEYS) == set(INDEX_FILTER_KEYS)
