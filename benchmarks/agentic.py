@@ -96,8 +96,16 @@ def hybrid_system(root: Path, k: int, name: str) -> System | None:
 
     def run(question: str, q: dict[str, Any]) -> tuple[list[Passage], int]:
         hits = index.search([question], k)[0]
-        passages = [(h.chunk.text, h.chunk.metadata.get("source_name", h.chunk.doc_id),
-                     h.chunk.page_start, h.chunk.page_end) for h in hits if h.chunk]
+        passages = [
+            (
+                h.chunk.text,
+                h.chunk.metadata.get("source_name", h.chunk.doc_id),
+                h.chunk.page_start,
+                h.chunk.page_end,
+            )
+            for h in hits
+            if h.chunk
+        ]
         return passages, sum(count_tokens(p[0]) for p in passages)
 
     return run
@@ -145,10 +153,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     sets = [
-        ("sec-qa", args.data / "sec-filings", args.data / "sec-qa" / "dev.jsonl", secqa_scores,
-         "quotes"),
-        ("financebench", args.data / "financebench" / "text",
-         args.data / "financebench" / "financebench_dev.jsonl", fb_scores, "pages"),
+        (
+            "sec-qa",
+            args.data / "sec-filings",
+            args.data / "sec-qa" / "dev.jsonl",
+            secqa_scores,
+            "quotes",
+        ),
+        (
+            "financebench",
+            args.data / "financebench" / "text",
+            args.data / "financebench" / "financebench_dev.jsonl",
+            fb_scores,
+            "pages",
+        ),
     ]
     results: dict[str, Any] = {}
     for name, root, qfile, scorer, unit in sets:
@@ -162,8 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_hybrid:
             systems.append((f"hybrid top-{args.k}", hybrid_system(root, args.k, name)))
         print(f"\n## {name} dev: {len(questions)} questions, recall of evidence {unit}")
-        print(f"| system | recall ({unit}) | fully supported | passages | tokens/q | "
-              "latency mean s | p95 s |")
+        print(
+            f"| system | recall ({unit}) | fully supported | passages | tokens/q | "
+            "latency mean s | p95 s |"
+        )
         print("|---|---|---|---|---|---|---|")
         for label, system in systems:
             if system is None:
@@ -171,9 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             r = evaluate(system, questions, scorer)
             results[f"{name}/{label}"] = r
-            print(f"| {label} | {r['recall_item']:.3f} | {r['recall_question']:.3f} | "
-                  f"{r['passages']:.1f} | {r['tokens_mean']:.0f} | {r['latency_s_mean']:.2f} | "
-                  f"{r['latency_s_p95']:.2f} |")
+            print(
+                f"| {label} | {r['recall_item']:.3f} | {r['recall_question']:.3f} | "
+                f"{r['passages']:.1f} | {r['tokens_mean']:.0f} | {r['latency_s_mean']:.2f} | "
+                f"{r['latency_s_p95']:.2f} |"
+            )
             print(f"<!-- {label} misses: {', '.join(r['misses'])} -->")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

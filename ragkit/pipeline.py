@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ragkit.errors import ConfigError, QueryError
 from ragkit.fusion import FUSION_METHODS, classify_query, fuse, method_params
 from ragkit.generators.base import Answer, Generator
-from ragkit.rerankers.base import RERANKERS, Reranker
+from ragkit.rerankers.base import RERANKERS, Reranker, blend_with_incoming
 from ragkit.types import Chunk, Hit, Trace
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class RerankerConfig(_Strict):
     spec: str
     depth: int = Field(50, gt=0)
     params: dict[str, Any] = Field(default_factory=dict)
+    #: weight of the incoming (fused) score mixed into the reranker's; see
+    #: `ragkit.rerankers.base.blend_with_incoming`. 0: the reranker's order alone.
+    blend: float = Field(0.0, ge=0.0, le=1.0)
 
     @field_validator("spec")
     @classmethod
@@ -129,6 +132,20 @@ class GeneratorConfig(_Strict):
         return value
 
 
+class RoutingConfig(_Strict):
+    """Query routing (`ragkit.routing`), off by default: the company a question names becomes
+    a doc_id filter on both retrievers, its period and form boost their filings; a filter
+    that leaves fewer than `min_hits` (default: k) candidates falls back to the whole index."""
+
+    enabled: bool = False
+    min_confidence: float = Field(0.8, ge=0.0, le=1.0)
+    boost: float = Field(0.3, ge=0.0)
+    narrow: bool = True
+    min_chunks: int = Field(10, ge=0)
+    min_hits: int | None = Field(None, gt=0)
+    metadata_file: str | None = None
+
+
 class PipelineConfig(_Strict):
     """The whole pipeline; unknown stages or keys are rejected."""
 
@@ -136,6 +153,7 @@ class PipelineConfig(_Strict):
     chunker: ChunkerConfig = Field(default_factory=ChunkerConfig)
     index: IndexConfig = Field(default_factory=IndexConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
     fusion: FusionConfig = Field(default_factory=FusionConfig)
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
     reranker: RerankerConfig | None = None
@@ -228,6 +246,8 @@ class HybridPipeline:
         config: a PipelineConfig, a dict, or a YAML/JSON path.
         reranker: overrides `config.reranker` with a ready object.
         generator: overrides `config.generator` with a ready object.
+        router: a ready `ragkit.routing.Router` used when `config.routing.enabled` (default:
+            one built from the index's chunks and `routing.metadata_file`).
     """
 
     def __init__(
@@ -236,11 +256,13 @@ class HybridPipeline:
         config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
         reranker: Reranker | None = None,
         generator: Generator | None = None,
+        router: Any = None,
     ) -> None:
         self.config = load_config(config)
         self.index = index
         self._reranker = reranker
         self._generator = generator
+        self._router = router
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ragkit-pipeline")
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None
 
@@ -295,6 +317,26 @@ class HybridPipeline:
         return self._reranker
 
     @property
+    def router(self) -> Any:
+        """The query router when routing is enabled (built at first use), else None."""
+        cfg = self.config.routing
+        if not cfg.enabled:
+            return None
+        if self._router is None:
+            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+
+            extra = load_metadata_file(cfg.metadata_file) if cfg.metadata_file else None
+            catalog = EntityCatalog.from_chunks(self.index.chunks, extra)
+            self._router = Router(
+                catalog,
+                min_confidence=cfg.min_confidence,
+                boost=cfg.boost,
+                narrow=cfg.narrow,
+                min_chunks=cfg.min_chunks,
+            )
+        return self._router
+
+    @property
     def generator(self) -> Generator:
         """The generator (built from the config at first use)."""
         if self._generator is None:
@@ -326,6 +368,61 @@ class HybridPipeline:
             sparse_ms,
             dense_ms,
         )
+
+    def _routed_candidates(
+        self,
+        queries: list[str],
+        depth: int,
+        k: int,
+        filters: Mapping[str, Any] | None,
+        traces: list[Trace],
+    ) -> tuple[list[list[Hit]], list[list[Hit]], float, float, list[Any]]:
+        """`_candidates` under each query's routing decision (queries sharing a scope are
+        searched together); a "route" stage opens each trace. Without routing: decisions
+        are None."""
+        router = self.router
+        if router is None:
+            return (*self._candidates(queries, depth, filters), [None] * len(queries))
+        base = dict(filters or {})
+        decisions, scopes = [], []
+        for query, trace in zip(queries, traces, strict=True):
+            start = time.perf_counter()
+            decision = router.route(query)
+            trace.add("route", _ms(start), 0, [])
+            decisions.append(decision)
+            scoped = decision.filters and "doc_id" not in base
+            scopes.append({**base, **decision.filters} if scoped else (base or None))
+        n = len(queries)
+        sparse: list[list[Hit]] = [[] for _ in range(n)]
+        dense: list[list[Hit]] = [[] for _ in range(n)]
+        totals = [0.0, 0.0]
+
+        def run(indices: list[int], scope: Mapping[str, Any] | None) -> None:
+            s, d, s_ms, d_ms = self._candidates([queries[i] for i in indices], depth, scope)
+            for j, i in enumerate(indices):
+                sparse[i], dense[i] = s[j], d[j]
+            totals[0] += s_ms
+            totals[1] += d_ms
+
+        groups: dict[str, list[int]] = {}
+        for i, scope in enumerate(scopes):
+            groups.setdefault(json.dumps(scope, sort_keys=True, default=str), []).append(i)
+        for indices in groups.values():
+            run(indices, scopes[indices[0]])
+        min_hits = self.config.routing.min_hits or k
+        narrow = [
+            i
+            for i in range(n)
+            if scopes[i] != (base or None)
+            and len({h.chunk_id for h in sparse[i]} | {h.chunk_id for h in dense[i]}) < min_hits
+        ]
+        if narrow:  # the filter left too little: search the whole (user-filtered) index
+            run(narrow, base or None)
+            for i in narrow:
+                decisions[i] = decisions[i].without_filter(f"filter returned < {min_hits} hits")
+        for trace, decision in zip(traces, decisions, strict=True):
+            trace.stages[-1].info.update(decision.to_record())
+        return sparse, dense, totals[0], totals[1], decisions
 
     def _fusion_weights(self, query: str) -> tuple[list[float] | None, dict[str, Any]]:
         cfg = self.config.fusion
@@ -401,7 +498,9 @@ class HybridPipeline:
         reranking = self.reranker is not None and cfg.reranker is not None
         depth = max(cfg.retrieval.depth, k)
         traces = [Trace(q) for q in qs]
-        sparse, dense, sparse_ms, dense_ms = self._candidates(qs, depth, filters)
+        sparse, dense, sparse_ms, dense_ms, decisions = self._routed_candidates(
+            qs, depth, k, filters, traces
+        )
         per_query: list[list[Hit]] = []
         for i, q in enumerate(qs):
             trace = traces[i]
@@ -437,6 +536,13 @@ class HybridPipeline:
                 )
             else:
                 hits = sparse[i] if cfg.retrieval.mode == "bm25" else dense[i]
+            if decisions[i] is not None and decisions[i].boosts:
+                from ragkit.routing import apply_boosts
+
+                start = time.perf_counter()
+                n_in = len(hits)
+                hits = apply_boosts(hits, decisions[i].boosts)
+                trace.add("routing", _ms(start), n_in, hits, boosts=len(decisions[i].boosts))
             if cfg.expansion.enabled:
                 start = time.perf_counter()
                 n_in = len(hits)
@@ -445,22 +551,28 @@ class HybridPipeline:
             per_query.append(hits)
         if reranking:
             assert cfg.reranker is not None and self.reranker is not None
-            rdepth = cfg.reranker.depth
+            rdepth, blend = cfg.reranker.depth, cfg.reranker.blend
             heads = [h[:rdepth] for h in per_query]
+            keep = None if blend else k  # blending needs every head hit's new score
             start = time.perf_counter()
             many = getattr(self.reranker, "rerank_many", None)
             if many is not None:
-                reranked = many(qs, heads, k)
+                reranked = many(qs, heads, keep)
                 shared = _ms(start)
                 latencies = [shared / len(qs)] * len(qs)
             else:
                 reranked, latencies = [], []
                 for q, head in zip(qs, heads, strict=True):
                     one = time.perf_counter()
-                    reranked.append(self.reranker.rerank(q, head, k))
+                    reranked.append(self.reranker.rerank(q, head, keep))
                     latencies.append(_ms(one))
+            if blend:
+                reranked = [
+                    blend_with_incoming(head, out, blend, k)
+                    for head, out in zip(heads, reranked, strict=True)
+                ]
             for trace, head, out, ms in zip(traces, heads, reranked, latencies, strict=True):
-                trace.add("rerank", ms, len(head), out, reranker=cfg.reranker.spec)
+                trace.add("rerank", ms, len(head), out, reranker=cfg.reranker.spec, blend=blend)
             per_query = reranked
         results = []
         for trace, hits in zip(traces, per_query, strict=True):

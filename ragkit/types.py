@@ -235,9 +235,7 @@ class Trace:
     query: str
     stages: list[StageRecord] = field(default_factory=list)
 
-    def add(
-        self, stage: str, latency_ms: float, n_in: int, hits: list[Hit], **info: Any
-    ) -> None:
+    def add(self, stage: str, latency_ms: float, n_in: int, hits: list[Hit], **info: Any) -> None:
         """Record a stage's output hits."""
         out = tuple((h.chunk_id, h.rank, h.score) for h in hits)
         self.stages.append(StageRecord(stage, latency_ms, n_in, out, dict(info)))

@@ -21,10 +21,25 @@ def test_table_block_renders_rows_with_pipes_and_drops_empty_cells() -> None:
 
 
 def _doc() -> Document:
-    note = Section("n12", "Note 12 — Leases", 3, ("Part II", "Item 8", "Note 12 — Leases"),
-                   kind="note", number="12", blocks=(Block("paragraph", "Operating leases."),))
-    item8 = Section("i8", "Item 8", 2, ("Part II", "Item 8"), kind="item", number="8",
-                    blocks=(Block("paragraph", "Financial statements."),), children=(note,))
+    note = Section(
+        "n12",
+        "Note 12 — Leases",
+        3,
+        ("Part II", "Item 8", "Note 12 — Leases"),
+        kind="note",
+        number="12",
+        blocks=(Block("paragraph", "Operating leases."),),
+    )
+    item8 = Section(
+        "i8",
+        "Item 8",
+        2,
+        ("Part II", "Item 8"),
+        kind="item",
+        number="8",
+        blocks=(Block("paragraph", "Financial statements."),),
+        children=(note,),
+    )
     part = Section("p2", "Part II", 1, ("Part II",), kind="part", number="II", children=(item8,))
     root = Section("root", "", 0, (), kind="document", children=(part,))
     return Document("acme-10k", "acme-10k.htm", root, {"form_type": "10-K"})
@@ -39,8 +54,17 @@ def test_document_walks_sections_in_order_and_finds_by_id() -> None:
 
 
 def test_chunk_round_trips_through_dict_and_search_text_carries_path() -> None:
-    chunk = Chunk("c1", "acme-10k", "Cash was $5 million.", ("Item 7", "Liquidity"), "s7",
-                  links=("n12",), metadata={"ticker": "ACME"}, page_start=3, page_end=4)
+    chunk = Chunk(
+        "c1",
+        "acme-10k",
+        "Cash was $5 million.",
+        ("Item 7", "Liquidity"),
+        "s7",
+        links=("n12",),
+        metadata={"ticker": "ACME"},
+        page_start=3,
+        page_end=4,
+    )
     assert Chunk.from_dict(chunk.to_dict()) == chunk
     assert chunk.search_text == "Item 7 > Liquidity\nCash was $5 million."
 

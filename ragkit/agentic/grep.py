@@ -104,8 +104,15 @@ def grep_python(
                 if len(hits) >= max_count:
                     break
         # like ripgrep, after-context lines past the max-count-th match still show as matches
-        extra = {j for j in range(hits[-1] + 1, min(len(lines), hits[-1] + context + 1))
-                 if compiled.search(lines[j])} if len(hits) >= max_count else set()
+        extra = (
+            {
+                j
+                for j in range(hits[-1] + 1, min(len(lines), hits[-1] + context + 1))
+                if compiled.search(lines[j])
+            }
+            if len(hits) >= max_count
+            else set()
+        )
         out.extend(_with_context(fi, lines, hits, context, extra))
     return out
 
@@ -146,8 +153,18 @@ def grep_rg(
     if not files:
         return []
     source = rf"\b(?:{pattern})\b" if word else pattern
-    cmd = [binary, "--json", "--no-config", "--no-ignore", "--hidden", "--no-messages",
-           "--max-count", str(max_count), "-C", str(context)]
+    cmd = [
+        binary,
+        "--json",
+        "--no-config",
+        "--no-ignore",
+        "--hidden",
+        "--no-messages",
+        "--max-count",
+        str(max_count),
+        "-C",
+        str(context),
+    ]
     cmd += ["-i"] if ignore_case else ["-s"]
     cmd += ["-e", source, "--"]
     index = {str(p): i for i, p in enumerate(files)}

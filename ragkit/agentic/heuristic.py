@@ -32,10 +32,32 @@ from ragkit.types import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
-_COMPANY_NOISE = {"inc", "corp", "corporation", "co", "company", "the", "ltd", "plc", "llc",
-                  "holdings", "group", "incorporated", "de", "sa", "nv"}
-_KIND_WEIGHT = {"statement": 3.0, "phrase": 2.0, "number": 3.0, "date": 1.2,
-                "reference": 2.0, "term": 1.0, "synonym": 0.9}
+_COMPANY_NOISE = {
+    "inc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "the",
+    "ltd",
+    "plc",
+    "llc",
+    "holdings",
+    "group",
+    "incorporated",
+    "de",
+    "sa",
+    "nv",
+}
+_KIND_WEIGHT = {
+    "statement": 3.0,
+    "phrase": 2.0,
+    "number": 3.0,
+    "date": 1.2,
+    "reference": 2.0,
+    "term": 1.0,
+    "synonym": 0.9,
+}
 
 
 def _norm(text: str) -> str:
@@ -94,15 +116,21 @@ class HeuristicAgent(AgentBase):
         workers: int = 4,
         view_cache: str | os.PathLike[str] | None = None,
     ) -> None:
-        for label, value in (("max_steps", max_steps), ("max_read_tokens", max_read_tokens),
-                             ("max_files", max_files), ("max_passages", max_passages),
-                             ("section_chars", section_chars), ("grep_matches", grep_matches),
-                             ("workers", workers)):
+        for label, value in (
+            ("max_steps", max_steps),
+            ("max_read_tokens", max_read_tokens),
+            ("max_files", max_files),
+            ("max_passages", max_passages),
+            ("section_chars", section_chars),
+            ("grep_matches", grep_matches),
+            ("workers", workers),
+        ):
             if value <= 0:
                 raise ConfigError(f"{label} must be > 0, got {value}")
         if follow_depth < 0 or max_follows < 0:
-            raise ConfigError(f"follow_depth and max_follows must be >= 0, got "
-                              f"{follow_depth}, {max_follows}")
+            raise ConfigError(
+                f"follow_depth and max_follows must be >= 0, got {follow_depth}, {max_follows}"
+            )
         self.tools = corpus if isinstance(corpus, Tools) else Tools(corpus, view_cache=view_cache)
         self.max_steps = max_steps
         self.max_read_tokens = max_read_tokens
@@ -126,8 +154,13 @@ class HeuristicAgent(AgentBase):
         views = {f: tools.view(f) for f in files}
         files = [f for f in files if _file_passes(views[f], filters)]
         if not files:
-            return AgentResult(question, [], tools.calls, stop_reason="no files",
-                               latency_ms=(time.perf_counter() - t0) * 1000)
+            return AgentResult(
+                question,
+                [],
+                tools.calls,
+                stop_reason="no files",
+                latency_ms=(time.perf_counter() - t0) * 1000,
+            )
         exclude: set[str] = set()
         for f in files:
             exclude |= _identity_words(views[f])
@@ -138,8 +171,13 @@ class HeuristicAgent(AgentBase):
         self._score(units, patterns, terms, views, chosen)
         evidence, stop = self._read_and_follow(tools, units, patterns, terms, views)
         evidence.sort(key=lambda e: (-e.score, e.file, e.line_start))
-        return AgentResult(question, evidence, tools.calls, stop_reason=stop,
-                           latency_ms=(time.perf_counter() - t0) * 1000)
+        return AgentResult(
+            question,
+            evidence,
+            tools.calls,
+            stop_reason=stop,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+        )
 
     # -- steps --------------------------------------------------------------------------------
     def _choose_files(
@@ -205,15 +243,20 @@ class HeuristicAgent(AgentBase):
         return out[:budget]
 
     def _grep_units(
-        self, tools: Tools, patterns: list[_Pattern], chosen: list[str],
-        views: dict[str, View], filters: Mapping[str, Any] | None,
+        self,
+        tools: Tools,
+        patterns: list[_Pattern],
+        chosen: list[str],
+        views: dict[str, View],
+        filters: Mapping[str, Any] | None,
     ) -> dict[tuple[str, int], _Unit]:
         glob = chosen[0] if len(chosen) == 1 else "{" + ",".join(chosen) + "}"
 
         def one(p: _Pattern) -> Any:
             try:
-                return tools.grep(p.regex, glob=glob, context=0, max_matches=self.grep_matches,
-                                  max_line_chars=160)
+                return tools.grep(
+                    p.regex, glob=glob, context=0, max_matches=self.grep_matches, max_line_chars=160
+                )
             except RagkitError as exc:
                 logger.info("grep %r failed: %s", p.regex, exc)
                 return None
@@ -275,8 +318,12 @@ class HeuristicAgent(AgentBase):
             a = b + 1
 
     def _score(
-        self, units: dict[tuple[str, int], _Unit], patterns: list[_Pattern],
-        terms: QuestionTerms, views: dict[str, View], chosen: list[str],
+        self,
+        units: dict[tuple[str, int], _Unit],
+        patterns: list[_Pattern],
+        terms: QuestionTerms,
+        views: dict[str, View],
+        chosen: list[str],
     ) -> None:
         n_sections = max(10, sum(len(views[f].sections) for f in chosen))
         df = [0] * len(patterns)
@@ -294,12 +341,16 @@ class HeuristicAgent(AgentBase):
                     span = None
                 if span is not None:
                     targets.add((f, span.id))
-        stems = [(p, re.compile(p.regex, re.I)) for p in patterns if p.kind in
-                 ("term", "phrase", "synonym")]
+        stems = [
+            (p, re.compile(p.regex, re.I))
+            for p in patterns
+            if p.kind in ("term", "phrase", "synonym")
+        ]
         file_rank = {f: i for i, f in enumerate(chosen)}
         for unit in units.values():
-            score = sum(patterns[pi].weight * (1 + 0.5 * math.log(c))
-                        for pi, c in unit.counts.items())
+            score = sum(
+                patterns[pi].weight * (1 + 0.5 * math.log(c)) for pi, c in unit.counts.items()
+            )
             covered = len(unit.counts)
             score *= 1 + 0.15 * max(0, covered - 1)
             title = PATH_SEPARATOR.join(unit.span.path[-2:])
@@ -312,8 +363,12 @@ class HeuristicAgent(AgentBase):
             unit.score = score
 
     def _read_and_follow(
-        self, tools: Tools, units: dict[tuple[str, int], _Unit], patterns: list[_Pattern],
-        terms: QuestionTerms, views: dict[str, View],
+        self,
+        tools: Tools,
+        units: dict[tuple[str, int], _Unit],
+        patterns: list[_Pattern],
+        terms: QuestionTerms,
+        views: dict[str, View],
     ) -> tuple[list[Evidence], str]:
         ranked = sorted(units.values(), key=lambda u: (-u.score, u.file, u.start))
         evidence: list[Evidence] = []
@@ -333,8 +388,18 @@ class HeuristicAgent(AgentBase):
             nonlocal tokens
             tokens += count_tokens(res.text)
             read_spans.append((res.file, res.line_start, res.line_end))
-            ev = Evidence(res.body, res.file, span.path, span.id, res.line_start, res.line_end,
-                          res.page_start, res.page_end, round(unit_score, 4), why)
+            ev = Evidence(
+                res.body,
+                res.file,
+                span.path,
+                span.id,
+                res.line_start,
+                res.line_end,
+                res.page_start,
+                res.page_end,
+                round(unit_score, 4),
+                why,
+            )
             evidence.append(ev)
             return ev
 
@@ -355,15 +420,20 @@ class HeuristicAgent(AgentBase):
                 a, b = max(unit.span.start, a - margin), min(unit.span.end or b, b + margin)
             try:
                 if unit.whole:
-                    res = tools.read(unit.file, section=unit.span.id,
-                                     max_chars=self.section_chars + 500)
+                    res = tools.read(
+                        unit.file, section=unit.span.id, max_chars=self.section_chars + 500
+                    )
                 else:
                     res = tools.read(unit.file, start=a, end=b, max_chars=self.section_chars * 2)
             except RagkitError as exc:
                 logger.info("read failed: %s", exc)
                 continue
-            ev = take(res, unit.score, "grep: " + ", ".join(
-                sorted({patterns[i].text for i in unit.counts})[:6]), unit.span)
+            ev = take(
+                res,
+                unit.score,
+                "grep: " + ", ".join(sorted({patterns[i].text for i in unit.counts})[:6]),
+                unit.span,
+            )
             queue.append((ev, 1, unit.span))
         follows = 0
         while queue and follows < self.max_follows:
@@ -382,9 +452,14 @@ class HeuristicAgent(AgentBase):
                     continue
                 if covered(view.file, *_bounds(target)) or _inside(span, target):
                     continue
-                inner = [u for u in ranked if u.file == view.file
-                         and target.start <= u.start and u.end <= max(target.end, u.end)
-                         and u.start <= target.end]
+                inner = [
+                    u
+                    for u in ranked
+                    if u.file == view.file
+                    and target.start <= u.start
+                    and u.end <= max(target.end, u.end)
+                    and u.start <= target.end
+                ]
                 try:
                     if view.chars(*_bounds(target)) <= self.section_chars or not inner:
                         res = tools.follow(view.file, ref_label, max_chars=self.section_chars)
@@ -393,16 +468,24 @@ class HeuristicAgent(AgentBase):
                         best = inner[0]
                         if covered(best.file, best.start, best.end):
                             continue
-                        res = tools.read(view.file, start=best.start, end=best.end,
-                                         max_chars=self.section_chars * 2)
+                        res = tools.read(
+                            view.file,
+                            start=best.start,
+                            end=best.end,
+                            max_chars=self.section_chars * 2,
+                        )
                         got = best.span
                 except RagkitError as exc:
                     logger.info("follow %s failed: %s", ref_label, exc)
                     continue
                 follows += 1
                 own = max((u.score for u in inner), default=0.0)
-                new = take(res, max(own, ev.score * 0.9), f"via {ref_label} from "
-                           f"{PATH_SEPARATOR.join(span.path[-1:])}", got)
+                new = take(
+                    res,
+                    max(own, ev.score * 0.9),
+                    f"via {ref_label} from {PATH_SEPARATOR.join(span.path[-1:])}",
+                    got,
+                )
                 queue.append((new, depth + 1, got))
         if not budget_left():
             stop = "budget"
@@ -444,8 +527,9 @@ def _inside(outer: SectionSpan, inner: SectionSpan) -> bool:
 
 
 def _iso(date: str) -> str:
-    months = ("january february march april may june july august september october "
-              "november december").split()
+    months = (
+        "january february march april may june july august september october november december"
+    ).split()
     month, day, year = date.replace(",", "").split()
     return f"{year}-{months.index(month.lower()) + 1:02d}-{int(day):02d}"
 
@@ -461,8 +545,9 @@ def _company_names(view: View) -> list[str]:
             names.append(_norm(" ".join(core)))
             names.append(_norm(core[0])) if len(core[0]) >= 4 else None
     stem = Path(view.file).stem
-    head = re.split(r"[_\-\s]+(?:19|20)\d{2}|[_\-\s]+10-?[kq]\b|-fy|-\d", stem, maxsplit=1,
-                    flags=re.I)[0]
+    head = re.split(
+        r"[_\-\s]+(?:19|20)\d{2}|[_\-\s]+10-?[kq]\b|-fy|-\d", stem, maxsplit=1, flags=re.I
+    )[0]
     if len(_norm(head)) >= 2:
         names.append(_norm(head))
     return [n for n in names if n and len(n) >= 2]
@@ -499,7 +584,6 @@ def _file_years(file: str, meta: Mapping[str, Any]) -> set[int]:
 def _form_from_name(file: str) -> str:
     m = re.search(r"10-?([kq])", file, re.I)
     return f"10-{m.group(1).upper()}" if m else ""
-
 
 
 def _values(value: Any) -> list[str]:

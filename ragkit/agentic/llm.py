@@ -33,10 +33,14 @@ name the file and section it comes from."""
 
 
 def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict:
-    return {"type": "function", "function": {
-        "name": name, "description": description,
-        "parameters": {"type": "object", "properties": properties, "required": required},
-    }}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required},
+        },
+    }
 
 
 _S = {"type": "string"}
@@ -45,24 +49,49 @@ _B = {"type": "boolean"}
 
 #: The tool schemas, OpenAI style (Cohere's v2 chat accepts the same shape).
 TOOL_SCHEMAS: list[dict[str, Any]] = [
-    _fn("glob", "List corpus files whose name matches a glob pattern, newest first.",
-        {"pattern": {**_S, "description": "e.g. '*.htm' or '*10k*'"}}, []),
-    _fn("grep", "Search the visible text of the files with a regular expression; returns "
+    _fn(
+        "glob",
+        "List corpus files whose name matches a glob pattern, newest first.",
+        {"pattern": {**_S, "description": "e.g. '*.htm' or '*10k*'"}},
+        [],
+    ),
+    _fn(
+        "grep",
+        "Search the visible text of the files with a regular expression; returns "
         "file, line numbers, section and matching lines.",
-        {"pattern": {**_S, "description": "regular expression"},
-         "glob": {**_S, "description": "restrict to files matching this glob"},
-         "context": {**_I, "description": "context lines around each match (default 1)"},
-         "max_matches": _I, "ignore_case": _B, "word": _B}, ["pattern"]),
-    _fn("outline", "The section tree of one document: ids, titles, kinds, line spans, sizes.",
-        {"file": _S}, ["file"]),
-    _fn("read", "Read a whole section (id, title or 'Note 12'), or a line range, of a file.",
-        {"file": _S, "section": _S, "start": _I, "end": _I}, ["file"]),
-    _fn("follow", "Resolve a cross-reference such as 'Note 12', 'Item 7' or 'Part II, Item 8' "
+        {
+            "pattern": {**_S, "description": "regular expression"},
+            "glob": {**_S, "description": "restrict to files matching this glob"},
+            "context": {**_I, "description": "context lines around each match (default 1)"},
+            "max_matches": _I,
+            "ignore_case": _B,
+            "word": _B,
+        },
+        ["pattern"],
+    ),
+    _fn(
+        "outline",
+        "The section tree of one document: ids, titles, kinds, line spans, sizes.",
+        {"file": _S},
+        ["file"],
+    ),
+    _fn(
+        "read",
+        "Read a whole section (id, title or 'Note 12'), or a line range, of a file.",
+        {"file": _S, "section": _S, "start": _I, "end": _I},
+        ["file"],
+    ),
+    _fn(
+        "follow",
+        "Resolve a cross-reference such as 'Note 12', 'Item 7' or 'Part II, Item 8' "
         "in a file and read the section it names.",
-        {"file": _S, "reference": _S}, ["file", "reference"]),
+        {"file": _S, "reference": _S},
+        ["file", "reference"],
+    ),
 ]
-_ALLOWED = {t["function"]["name"]: set(t["function"]["parameters"]["properties"])
-            for t in TOOL_SCHEMAS}
+_ALLOWED = {
+    t["function"]["name"]: set(t["function"]["parameters"]["properties"]) for t in TOOL_SCHEMAS
+}
 
 
 class LLMAgent(AgentBase):
@@ -141,25 +170,39 @@ class LLMAgent(AgentBase):
                 answer = reply.text.strip()
                 stop = "answered"
                 break
-            messages.append({
-                "role": "assistant",
-                "content": reply.text or "",
-                "tool_calls": [
-                    {"id": c.id or f"call_{len(messages)}_{i}", "type": "function",
-                     "function": {"name": c.name, "arguments": c.arguments or "{}"}}
-                    for i, c in enumerate(reply.tool_calls)
-                ],
-            })
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": reply.text or "",
+                    "tool_calls": [
+                        {
+                            "id": c.id or f"call_{len(messages)}_{i}",
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments or "{}"},
+                        }
+                        for i, c in enumerate(reply.tool_calls)
+                    ],
+                }
+            )
             for i, call in enumerate(reply.tool_calls):
                 content = self._dispatch(tools, call, evidence, filters)
-                messages.append({"role": "tool", "tool_call_id": call.id
-                                 or f"call_{len(messages) - 1 - i}_{i}", "content": content})
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id or f"call_{len(messages) - 1 - i}_{i}",
+                        "content": content,
+                    }
+                )
         _rank(evidence, answer)
-        return AgentResult(question, evidence, tools.calls, answer, stop,
-                           (time.perf_counter() - t0) * 1000, usage)
+        return AgentResult(
+            question, evidence, tools.calls, answer, stop, (time.perf_counter() - t0) * 1000, usage
+        )
 
     def _dispatch(
-        self, tools: Tools, call: Any, evidence: list[Evidence],
+        self,
+        tools: Tools,
+        call: Any,
+        evidence: list[Evidence],
         filters: Mapping[str, Any] | None,
     ) -> str:
         """Run one tool call; any mistake comes back to the model as an error message."""
@@ -167,14 +210,14 @@ class LLMAgent(AgentBase):
         args: dict[str, Any] = {}
         try:
             if call.name not in _ALLOWED:
-                raise QueryError(
-                    f"unknown tool {call.name!r}; expected one of {sorted(_ALLOWED)}"
-                )
+                raise QueryError(f"unknown tool {call.name!r}; expected one of {sorted(_ALLOWED)}")
             args = call.parsed_arguments()
             extra = set(args) - _ALLOWED[call.name]
             if extra:
-                raise QueryError(f"tool {call.name!r} got unexpected arguments {sorted(extra)}; "
-                                 f"expected {sorted(_ALLOWED[call.name])}")
+                raise QueryError(
+                    f"tool {call.name!r} got unexpected arguments {sorted(extra)}; "
+                    f"expected {sorted(_ALLOWED[call.name])}"
+                )
             fn: Callable[..., Any] = getattr(tools, call.name)
             if call.name == "grep":
                 args.setdefault("context", 1)
@@ -186,17 +229,34 @@ class LLMAgent(AgentBase):
         except (RagkitError, TypeError, ValueError) as exc:
             message = f"error: {exc}"[:1000]
             if len(tools.calls) == n_before:  # refused before reaching a tool: record it
-                tools.calls.append(ToolCall(n_before + 1, call.name or "?",
-                                            {"raw": (call.arguments or "")[:200]},
-                                            len(message), 0, 0.0, message[:300]))
+                tools.calls.append(
+                    ToolCall(
+                        n_before + 1,
+                        call.name or "?",
+                        {"raw": (call.arguments or "")[:200]},
+                        len(message),
+                        0,
+                        0.0,
+                        message[:300],
+                    )
+                )
             return message
         if isinstance(result, ReadResult) and result.body:
             span = result.section
-            evidence.append(Evidence(
-                result.body, result.file, span.path if span else (), span.id if span else "",
-                result.line_start, result.line_end, result.page_start, result.page_end, 0.0,
-                f"{call.name} {json.dumps(args, sort_keys=True)[:120]}",
-            ))
+            evidence.append(
+                Evidence(
+                    result.body,
+                    result.file,
+                    span.path if span else (),
+                    span.id if span else "",
+                    result.line_start,
+                    result.line_end,
+                    result.page_start,
+                    result.page_end,
+                    0.0,
+                    f"{call.name} {json.dumps(args, sort_keys=True)[:120]}",
+                )
+            )
         text = result.text
         if len(text) > self.max_output_chars:
             text = text[: self.max_output_chars] + "\n[... output truncated]"
@@ -231,7 +291,17 @@ def _rank(evidence: list[Evidence], answer: str | None) -> None:
         scored.append((overlap + (i / n if not words else -i / (10 * n)), i, ev))
     scored.sort(key=lambda x: (-x[0], x[1]))
     evidence[:] = [
-        Evidence(ev.text, ev.file, ev.section_path, ev.section_id, ev.line_start, ev.line_end,
-                 ev.page_start, ev.page_end, round(score, 4), ev.why)
+        Evidence(
+            ev.text,
+            ev.file,
+            ev.section_path,
+            ev.section_id,
+            ev.line_start,
+            ev.line_end,
+            ev.page_start,
+            ev.page_end,
+            round(score, 4),
+            ev.why,
+        )
         for score, _, ev in scored
     ]

@@ -32,7 +32,7 @@ STOPWORDS: frozenset[str] = frozenset(
     compute computing response basing reasonable calculate question questions following shown
     answers respond round rounded outlined taking account details detail relevant please
     want need needs necessary addition additionally approximately calculation formula
-    ratio ratios""" .split()
+    ratio ratios""".split()
 )
 
 #: Everyday words → the words filings use (general domain knowledge, not tuned per question).
@@ -86,8 +86,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z&'’\-]*[A-Za-z]|[A-Za-z]")
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
 _DATE = re.compile(
     r"\b(" + "|".join(m.capitalize() for m in _MONTHS) + r")\s+(\d{1,2}),\s+(\d{4})\b", re.I
 )
@@ -140,8 +141,23 @@ class QuestionTerms:
 def stem(word: str) -> str:
     """A crude suffix stripper: the stem grep patterns extend with ``\\w*``."""
     w = word.lower().replace("’", "'")
-    for suffix in ("ization", "ational", "ations", "ation", "ments", "ment", "ings", "ing",
-                   "ities", "ity", "ies", "ed", "es", "s", "'s"):
+    for suffix in (
+        "ization",
+        "ational",
+        "ations",
+        "ation",
+        "ments",
+        "ment",
+        "ings",
+        "ing",
+        "ities",
+        "ity",
+        "ies",
+        "ed",
+        "es",
+        "s",
+        "'s",
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 4:
             return w[: -len(suffix)]
     return w
@@ -188,7 +204,10 @@ def analyze(question: str, exclude: set[str] | None = None) -> QuestionTerms:
     for t in tokens:
         t = t.removesuffix("'s")
         keep = (
-            len(t) >= 3 and t not in STOPWORDS and t not in exclude and t not in _MONTHS
+            len(t) >= 3
+            and t not in STOPWORDS
+            and t not in exclude
+            and t not in _MONTHS
             and not re.fullmatch(r"10-?[kq]", t)
         )
         content.append(t if keep else None)

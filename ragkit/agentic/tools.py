@@ -168,8 +168,15 @@ class Tools:
             clean = {k: v for k, v in args.items() if v is not None}
             with self._lock:
                 self.calls.append(
-                    ToolCall(len(self.calls) + 1, tool, clean, len(text), count_tokens(text),
-                             round(ms, 2), error)
+                    ToolCall(
+                        len(self.calls) + 1,
+                        tool,
+                        clean,
+                        len(text),
+                        count_tokens(text),
+                        round(ms, 2),
+                        error,
+                    )
                 )
 
     def view(self, file: str) -> View:
@@ -207,17 +214,31 @@ class Tools:
     ) -> GrepResult:
         """Lines matching a regular expression in the corpus (optionally files matching
         `glob`), with `context` lines around each match; at most `max_matches` matches."""
-        args = {"pattern": pattern, "glob": glob, "context": context,
-                "max_matches": max_matches, "ignore_case": ignore_case, "word": word}
+        args = {
+            "pattern": pattern,
+            "glob": glob,
+            "context": context,
+            "max_matches": max_matches,
+            "ignore_case": ignore_case,
+            "word": word,
+        }
         return self._record(
-            "grep", args,
-            lambda: self._grep(pattern, glob, context, max_matches, ignore_case, word,
-                               max_line_chars),
+            "grep",
+            args,
+            lambda: self._grep(
+                pattern, glob, context, max_matches, ignore_case, word, max_line_chars
+            ),
         )
 
     def _grep(
-        self, pattern: str, glob: str | None, context: int, max_matches: int,
-        ignore_case: bool, word: bool, max_line_chars: int,
+        self,
+        pattern: str,
+        glob: str | None,
+        context: int,
+        max_matches: int,
+        ignore_case: bool,
+        word: bool,
+        max_line_chars: int,
     ) -> GrepResult:
         if context < 0 or max_matches <= 0:
             raise QueryError(
@@ -226,8 +247,13 @@ class Tools:
         paths = self.sandbox.files(glob)
         views = [self.views.get(p, self.sandbox.relative(p)) for p in paths]
         files = [v.text_path for v in views]
-        kwargs = dict(ignore_case=ignore_case, word=word, context=context,
-                      max_count=max_matches, timeout_s=self.timeout_s)
+        kwargs = dict(
+            ignore_case=ignore_case,
+            word=word,
+            context=context,
+            max_count=max_matches,
+            timeout_s=self.timeout_s,
+        )
         if self.engine == "rg":
             raw = grep_rg(pattern, files, rg=self.rg, **kwargs)  # type: ignore[arg-type]
         else:
@@ -235,8 +261,13 @@ class Tools:
         return self._grep_result(pattern, raw, views, max_matches, max_line_chars, ignore_case)
 
     def _grep_result(
-        self, pattern: str, raw: list[GrepLine], views: list[View], max_matches: int,
-        max_line_chars: int, ignore_case: bool,
+        self,
+        pattern: str,
+        raw: list[GrepLine],
+        views: list[View],
+        max_matches: int,
+        max_line_chars: int,
+        ignore_case: bool,
     ) -> GrepResult:
         matches: list[GrepMatch] = []
         n = 0
@@ -249,8 +280,17 @@ class Tools:
                 n += 1
             view = views[g.file_index]
             span = view.section_at(g.line)
-            matches.append(GrepMatch(view.file, g.line, g.text, g.is_match, span.index,
-                                     span.path, view.page_of(g.line)))
+            matches.append(
+                GrepMatch(
+                    view.file,
+                    g.line,
+                    g.text,
+                    g.is_match,
+                    span.index,
+                    span.path,
+                    view.page_of(g.line),
+                )
+            )
         while matches and not matches[-1].is_match and truncated:
             matches.pop()  # context after the last kept match belongs to a dropped one
         out: list[str] = []
@@ -296,14 +336,21 @@ class Tools:
     ) -> ReadResult:
         """A section (by id, title or reference such as "Note 12"), a 1-based inclusive line
         range, or the whole document, cut at `max_chars` with an explicit marker."""
-        args = {"file": file, "section": section, "start": start, "end": end,
-                "max_chars": max_chars}
-        return self._record(
-            "read", args, lambda: self._read(file, section, start, end, max_chars)
-        )
+        args = {
+            "file": file,
+            "section": section,
+            "start": start,
+            "end": end,
+            "max_chars": max_chars,
+        }
+        return self._record("read", args, lambda: self._read(file, section, start, end, max_chars))
 
     def _read(
-        self, file: str, section: str | None, start: int | None, end: int | None,
+        self,
+        file: str,
+        section: str | None,
+        start: int | None,
+        end: int | None,
         max_chars: int | None,
     ) -> ReadResult:
         view = self.view(file)
@@ -336,7 +383,7 @@ class Tools:
             line = view.line(n)
             if used + len(line) + 1 > budget and kept:
                 break
-            kept.append(line[: budget] if not kept else line)
+            kept.append(line[:budget] if not kept else line)
             used += len(line) + 1
             last = n
         truncated = last < hi
@@ -345,11 +392,22 @@ class Tools:
         header = f"== {view.file} > {where} (lines {lo}-{last})"
         text = header + "\n" + body
         if truncated:
-            text += (f"\n[... truncated: lines {last + 1}-{hi} not shown; "
-                     f"read with start={last + 1} to continue]")
+            text += (
+                f"\n[... truncated: lines {last + 1}-{hi} not shown; "
+                f"read with start={last + 1} to continue]"
+            )
         pages = [p for p in (view.page_of(lo), view.page_of(max(lo, last))) if p is not None]
-        return ReadResult(text, view.file, body, span, lo, last, truncated,
-                          min(pages) if pages else None, max(pages) if pages else None)
+        return ReadResult(
+            text,
+            view.file,
+            body,
+            span,
+            lo,
+            last,
+            truncated,
+            min(pages) if pages else None,
+            max(pages) if pages else None,
+        )
 
     def follow(self, file: str, reference: str, max_chars: int | None = None) -> ReadResult:
         """Resolve a cross-reference ("Note 12", "Item 7", "Part II, Item 8") in `file` to
@@ -365,8 +423,7 @@ class Tools:
                 f"reference {reference!r} does not resolve to a section of {view.file}; "
                 "expected e.g. 'Note 12', 'Item 7' or 'Part II, Item 8'"
             )
-        return self._read_span(view, span.start, span.end, span,
-                               max_chars or self.max_read_chars)
+        return self._read_span(view, span.start, span.end, span, max_chars or self.max_read_chars)
 
     # -- helpers shared with the agents -----------------------------------------------------
     def resolve(

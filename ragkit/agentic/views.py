@@ -203,8 +203,20 @@ class ViewCache:
 
 
 def _span_to_json(s: SectionSpan) -> list[Any]:
-    return [s.id, s.title, s.kind, s.number, s.level, list(s.path), s.start, s.own_end, s.end,
-            s.parent, s.page_start, s.page_end]
+    return [
+        s.id,
+        s.title,
+        s.kind,
+        s.number,
+        s.level,
+        list(s.path),
+        s.start,
+        s.own_end,
+        s.end,
+        s.parent,
+        s.page_start,
+        s.page_end,
+    ]
 
 
 def _read_view(rel: str, text_path: Path, meta_path: Path) -> View:
@@ -213,8 +225,9 @@ def _read_view(rel: str, text_path: Path, meta_path: Path) -> View:
         raise ValueError("old view format")
     lines = text_path.read_text(encoding="utf-8").split("\n")[:-1]
     sections = [
-        SectionSpan(i, r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9],
-                    r[10], r[11])
+        SectionSpan(
+            i, r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6], r[7], r[8], r[9], r[10], r[11]
+        )
         for i, r in enumerate(meta["sections"])
     ]
     runs = [tuple(r) for r in meta["page_runs"]]
@@ -275,8 +288,19 @@ def render_document(
         for child in sec.children:
             visit(child, index)
         spans[index] = SectionSpan(
-            index, sec.id, sec.title, sec.kind, sec.number, sec.level, tuple(sec.path),
-            start, own_end, len(lines), parent, sec.page_start, sec.page_end,
+            index,
+            sec.id,
+            sec.title,
+            sec.kind,
+            sec.number,
+            sec.level,
+            tuple(sec.path),
+            start,
+            own_end,
+            len(lines),
+            parent,
+            sec.page_start,
+            sec.page_end,
         )
 
     visit(doc.root, None)

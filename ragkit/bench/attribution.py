@@ -8,13 +8,15 @@ Stages, in order:
   item is lost here only when *every* retriever the trace ran missed it. The label then names
   them and their depth: `sparse@100`, `dense@100`, or `sparse+dense@100` when both ran and
   both missed. Which retrievers did find it is kept in `found_by`;
-- `fusion`: in a candidate list but cut by fusion; `expansion`: dropped by reference
-  expansion; `reranking`: present after fusion/expansion but cut by the reranker;
+- `fusion`: in a candidate list but cut by fusion; `routing`: cut when routing's document
+  boosts re-ranked the fused list; `expansion`: dropped by reference expansion; `reranking`:
+  present after fusion/expansion but cut by the reranker;
 - `kept`: in the final output (its top `final_k` when given).
 
 Later stages are walked in trace order; an item cut and later restored (e.g. fusion cuts it,
 reference expansion brings it back) is not lost at the earlier stage. Stages not named below
-(routing, classification, ...) carry no candidates and are ignored.
+("route", the routing decision, classification, ...) carry no candidates and are ignored;
+a routing *filter* acts inside retrieval, so evidence it excludes is lost at retrieval.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ DENSE_STAGES: frozenset[str] = frozenset({"dense"})
 #: Post-retrieval stages and the label of a loss there.
 LATER_STAGES: Mapping[str, str] = {
     "fusion": "fusion",
+    "routing": "routing",
     "fuse": "fusion",
     "expand": "expansion",
     "expansion": "expansion",
@@ -58,6 +61,7 @@ STAGE_ORDER: tuple[str, ...] = (
     "sparse+dense",
     "retrieval",
     "fusion",
+    "routing",
     "expansion",
     "reranking",
     "kept",

@@ -45,7 +45,6 @@ __all__ = [
     "get_factory",
     "build_systems",
     "TracedPipeline",
-    "RoutedRetriever",
     "AgentRetriever",
     "corpus_chunks",
     "chunks_key",
@@ -340,75 +339,6 @@ class TracedPipeline:
         return [r.hits for r in results]
 
 
-class RoutedRetriever:
-    """Routing (`ragkit.routing`) around a traced retriever: the question's company becomes
-    a doc_id filter, its period and form become boosts, and a filter that returns fewer than
-    `min_hits` falls back to the unfiltered search. The decision is recorded in the trace
-    ("route" stage, no candidates); the boosted list is recorded as a final "fusion" stage
-    (routing fuses retrieval scores with document priors) so attribution sees the output."""
-
-    def __init__(self, inner: Any, router: Any, *, min_hits: int | None = None,
-                 depth_factor: int = 3) -> None:  # fmt: skip
-        self.inner = inner
-        self.router = router
-        self.min_hits = min_hits
-        self.depth_factor = depth_factor
-        self.last_traces: list[Trace] = []
-
-    def _one(
-        self, query: str, k: int, filters: Mapping[str, Any] | None
-    ) -> tuple[list[Hit], Trace]:
-        from ragkit.routing import apply_boosts
-
-        start = time.perf_counter()
-        decision = self.router.route(query)
-        route_ms = (time.perf_counter() - start) * 1000
-        depth = max(k, self.depth_factor * k)
-        min_hits = k if self.min_hits is None else self.min_hits
-        base = dict(filters or {})
-        hits: list[Hit] | None = None
-        trace: Trace | None = None
-        if decision.filters and "doc_id" not in base:
-            hits = self.inner.search([query], depth, {**base, **decision.filters})[0]
-            trace = self._trace()
-            if len(hits) < min_hits:
-                decision = decision.without_filter(f"filter returned {len(hits)} < {min_hits} hits")
-                hits = None
-        if hits is None:
-            hits = self.inner.search([query], depth, base or None)[0]
-            trace = self._trace()
-        trace = trace or Trace(query)
-        trace.stages.insert(0, _route_record(route_ms, decision))
-        start = time.perf_counter()
-        boosted = apply_boosts(hits, decision.boosts)[:k] if decision.boosts else hits[:k]
-        if decision.boosts:
-            trace.add("fusion", (time.perf_counter() - start) * 1000, len(hits), boosted,
-                      method="route-boost", boosts=len(decision.boosts))  # fmt: skip
-        return boosted, trace
-
-    def _trace(self) -> Trace | None:
-        traces = getattr(self.inner, "last_traces", None)
-        return traces[0] if traces else None
-
-    def search(
-        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
-    ) -> list[list[Hit]]:
-        """Routed hits per query; traces (with the routing decision) in `last_traces`."""
-        out, traces = [], []
-        for q in queries:
-            hits, trace = self._one(q, k, filters)
-            out.append(hits)
-            traces.append(trace)
-        self.last_traces = traces
-        return out
-
-
-def _route_record(latency_ms: float, decision: Any) -> Any:
-    trace = Trace(decision.query)
-    trace.add("route", latency_ms, 0, [], **decision.to_record())
-    return trace.stages[0]
-
-
 class AgentRetriever:
     """An agent (`run(question, filters) -> AgentResult`) as a benchmark retriever: keeps the
     tokens it read per query in `last_context_tokens` and a one-stage "agent" trace."""
@@ -463,10 +393,12 @@ def _pipeline_spec(
 
         index = _Bm25Only(index) if not isinstance(index, HybridIndex) else index
     cfg = {"chunker": {"name": chunker}, **config}
-    pipe = HybridPipeline(index, cfg, reranker=reranker)
-    retriever: Any = TracedPipeline(pipe)
+    router = None
     if routed:
-        retriever = RoutedRetriever(retriever, env.router(chunker))
+        cfg["routing"] = {"enabled": True}
+        router = env.router(chunker)
+    pipe = HybridPipeline(index, cfg, reranker=reranker, router=router)
+    retriever: Any = TracedPipeline(pipe)
     return SystemSpec(retriever, env.chunk_map(chunker),
                       {**info, "description": description})  # fmt: skip
 

@@ -21,7 +21,6 @@ class Chunker(Protocol):
         ...
 
 
-
 class TokenBudget:
     """Token limit, overlap and a lazily loaded tokenizer, shared by the chunkers.
 

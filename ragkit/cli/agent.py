@@ -21,13 +21,21 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("dir", help="corpus folder (every tool stays inside it)")
     p.add_argument("question", help="the question to investigate")
-    p.add_argument("--policy", choices=("heuristic", "llm"), default="heuristic",
-                   help="heuristic (deterministic, offline; default) or llm (tool-calling model)")
+    p.add_argument(
+        "--policy",
+        choices=("heuristic", "llm"),
+        default="heuristic",
+        help="heuristic (deterministic, offline; default) or llm (tool-calling model)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", type=int, default=8, help="evidence passages to print (default 8)")
     p.add_argument("--max-steps", type=int, default=None, help="tool-call / model-turn budget")
-    p.add_argument("--provider", choices=("openai", "cohere"), default="openai",
-                   help="llm policy: API flavour (default openai-compatible)")
+    p.add_argument(
+        "--provider",
+        choices=("openai", "cohere"),
+        default="openai",
+        help="llm policy: API flavour (default openai-compatible)",
+    )
     p.add_argument("--model", default=None, help="llm policy: model name")
     p.add_argument("--base-url", default=None, help="llm policy: API base URL")
     p.set_defaults(func=run)
@@ -43,13 +51,13 @@ def _agent(args: argparse.Namespace) -> Any:
     from ragkit.generators.chat import CohereChat, OpenAICompatibleChat
 
     if args.provider == "cohere":
-        client: Any = CohereChat(model=args.model or "command-a-03-2025",
-                                 base_url=args.base_url)
+        client: Any = CohereChat(model=args.model or "command-a-03-2025", base_url=args.base_url)
     else:
         if not args.model:
             raise ConfigError("--policy llm with --provider openai needs --model NAME")
-        client = OpenAICompatibleChat(args.model, base_url=args.base_url or
-                                      "https://api.openai.com/v1")
+        client = OpenAICompatibleChat(
+            args.model, base_url=args.base_url or "https://api.openai.com/v1"
+        )
     extra = {"max_steps": args.max_steps} if args.max_steps else {}
     return LLMAgent(args.dir, client, **extra)
 
@@ -69,18 +77,24 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"answer: {result.answer}\n\n")
     for rank, ev in enumerate(result.evidence, start=1):
         page = f", page {ev.page_start}" if ev.page_start is not None else ""
-        out.write(f"[{rank}] {ev.file} > {' > '.join(ev.section_path) or '(document)'}"
-                  f" (lines {ev.line_start}-{ev.line_end}{page}; score {ev.score:.2f}; "
-                  f"{ev.why})\n")
+        out.write(
+            f"[{rank}] {ev.file} > {' > '.join(ev.section_path) or '(document)'}"
+            f" (lines {ev.line_start}-{ev.line_end}{page}; score {ev.score:.2f}; "
+            f"{ev.why})\n"
+        )
         text = ev.text if len(ev.text) <= 1200 else ev.text[:1200] + " …"
         out.write("    " + text.replace("\n", "\n    ") + "\n\n")
     t = result.trace_dict()
-    out.write(f"trace: {t['steps']} steps, {len(t['files_read'])} files read "
-              f"({', '.join(t['files_read'])}), {t['tokens_read']} tokens read, "
-              f"{t['latency_ms'] / 1000:.2f} s, stop: {t['stop_reason']}\n")
+    out.write(
+        f"trace: {t['steps']} steps, {len(t['files_read'])} files read "
+        f"({', '.join(t['files_read'])}), {t['tokens_read']} tokens read, "
+        f"{t['latency_ms'] / 1000:.2f} s, stop: {t['stop_reason']}\n"
+    )
     for c in t["calls"]:
         args_text = json.dumps(c["args"], ensure_ascii=False)[:120]
         err = f"  ERROR {c['error']}" if c["error"] else ""
-        out.write(f"  {c['step']:>3}. {c['tool']} {args_text} → {c['output_tokens']} tokens, "
-                  f"{c['latency_ms']:.0f} ms{err}\n")
+        out.write(
+            f"  {c['step']:>3}. {c['tool']} {args_text} → {c['output_tokens']} tokens, "
+            f"{c['latency_ms']:.0f} ms{err}\n"
+        )
     return 0

@@ -111,6 +111,21 @@ def register(subparsers: Any) -> None:
         help="documents to chunk as the corpus for --evidence",
     )
     train.add_argument("--negatives", type=int, default=4, help="hard negatives per query")
+    train.add_argument(
+        "--random-negatives",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random (easy) negatives per query besides the mined ones (default 0)",
+    )
+    train.add_argument(
+        "--title-queries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N self-supervised pairs: a section/document title as the query for its "
+        "chunks, shown without the title (default 0)",
+    )
     train.add_argument("--depth", type=int, default=30, help="retrieval depth for mining")
     train.add_argument(
         "--skip-top",
@@ -243,6 +258,8 @@ def _train(args: argparse.Namespace) -> int:
         TrainingConfig,
         beir_pairs,
         evidence_pairs,
+        load_beir,
+        title_pairs,
         train_cross_encoder,
     )
 
@@ -252,6 +269,7 @@ def _train(args: argparse.Namespace) -> int:
         "skip_top": args.skip_top,
         "retriever": args.miner,
         "seed": args.seed,
+        "random_negatives": args.random_negatives,
     }
     cfg = TrainingConfig(
         epochs=args.epochs,
@@ -264,6 +282,8 @@ def _train(args: argparse.Namespace) -> int:
     )
     if args.beir:
         pairs = beir_pairs(args.beir, args.split, **mining)
+        if args.title_queries:
+            chunks = load_beir(args.beir, args.split)[0]
     else:
         if not args.docs:
             raise ConfigError("--evidence needs --docs PATH... (the documents to chunk)")
@@ -273,6 +293,8 @@ def _train(args: argparse.Namespace) -> int:
         chunker = get_chunker("hierarchical")
         chunks = [c for doc in load(args.docs) for c in chunker.chunk(doc)]
         pairs = evidence_pairs(_evidence_questions(Path(args.evidence)), chunks, **mining)
+    if args.title_queries:
+        pairs += title_pairs(chunks, args.title_queries, **mining)
     positives = sum(1 for p in pairs if p.label > 0)
     sys.stderr.write(
         f"{len(pairs)} training pairs ({positives} positive, "

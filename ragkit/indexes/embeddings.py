@@ -131,6 +131,9 @@ class Embedder:
         query_threads: torch CPU threads for small query batches. Default 1: on an idle
             2-core machine 2 threads encode a SciFact query in 7.9 ms against 10.7 ms, but on
             a busy one OpenMP contention made 2 threads take ~500 ms against ~18 ms.
+        query_int8: encode queries on CPU with a copy of the model whose Linear layers are
+            dynamically quantised to int8 (passages stay float32). Measured on SciFact on
+            2 cores: 3.8 ms per query against 10.0 ms, dense nDCG@10 0.639 against 0.645.
     """
 
     def __init__(
@@ -144,6 +147,7 @@ class Embedder:
         device: str | None = None,
         threads: int | None = None,
         query_threads: int = 1,
+        query_int8: bool = False,
         show_progress: bool | None = None,
     ) -> None:
         if batch_size <= 0:
@@ -155,6 +159,8 @@ class Embedder:
         self.device = device
         self.threads = threads
         self.query_threads = query_threads
+        self.query_int8 = query_int8
+        self._query_model: Any = None
         self.show_progress = show_progress
         self._cache_setting = cache
         self._cache: EmbeddingCache | None = cache if isinstance(cache, EmbeddingCache) else None
@@ -267,32 +273,52 @@ class Embedder:
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
-    def _encode_small(self, texts: list[str]) -> np.ndarray:
-        """Encode a few queries with the least overhead: a direct forward pass under
-        `torch.inference_mode` on `query_threads` threads (static models: plain encode)."""
+    def _query_encoder(self) -> Any:
+        """The model that encodes queries: the int8 copy when `query_int8` applies on CPU."""
         model = self.model
-        if len(texts) > SMALL_BATCH or not hasattr(model, "forward"):
+        if not self.query_int8 or not hasattr(model, "forward") or model.device.type != "cpu":
+            return model
+        if self._query_model is None:
+            with self._load_lock:
+                if self._query_model is None:
+                    import copy
+
+                    import torch
+
+                    self._query_model = torch.ao.quantization.quantize_dynamic(
+                        copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+                    )
+        return self._query_model
+
+    def _encode_small(self, texts: list[str]) -> np.ndarray:
+        """Encode queries with the least overhead: direct forward passes under
+        `torch.inference_mode` on `query_threads` threads (static models: plain encode).
+        Large fp32 batches use `encode_raw`. The int8 encoder takes one query per forward
+        pass (dynamic quantisation scales by the whole batch's activations), so a query gets
+        the same vector whatever batch it comes in."""
+        model = self._query_encoder()
+        if not hasattr(model, "forward") or (model is self.model and len(texts) > SMALL_BATCH):
             return self.encode_raw(texts, show_progress=False)
         import torch
 
         with _THREADS_LOCK:
             before = torch.get_num_threads()
             if self.query_threads and self.device in (None, "cpu"):
-                torch.set_num_threads(self.query_threads)
+                torch.set_num_threads(self.query_threads if len(texts) <= SMALL_BATCH else before)
             try:
-                with torch.inference_mode():
-                    features = (
-                        model.preprocess(texts)
-                        if hasattr(model, "preprocess")
-                        else (model.tokenize(texts))
-                    )
-                    features = {
-                        k: v.to(model.device) if hasattr(v, "to") else v
-                        for k, v in features.items()
-                    }
-                    out = model.forward(features)["sentence_embedding"]
-                    out = torch.nn.functional.normalize(out.float(), dim=1)
-                    vecs = out.cpu().numpy()
+                prepare = getattr(model, "preprocess", None) or model.tokenize
+                step = self.batch_size if model is self.model else 1
+                parts = []
+                for i in range(0, len(texts), step):
+                    with torch.inference_mode():
+                        features = prepare(texts[i : i + step])
+                        features = {
+                            k: v.to(model.device) if hasattr(v, "to") else v
+                            for k, v in features.items()
+                        }
+                        out = model.forward(features)["sentence_embedding"]
+                        parts.append(torch.nn.functional.normalize(out.float(), dim=1).cpu())
+                vecs = torch.cat(parts).numpy()
             finally:
                 torch.set_num_threads(before)
         return np.ascontiguousarray(vecs, dtype=np.float32)

@@ -55,6 +55,33 @@ def rescored(hits: Sequence[Hit], new_scores: Sequence[float], source: str, k: i
     return out
 
 
+def blend_with_incoming(
+    head: Sequence[Hit], reranked: Sequence[Hit], weight: float, k: int
+) -> list[Hit]:
+    """Interpolate a reranker with the stage before it: ``(1 - weight) * minmax(reranker) +
+    weight * minmax(incoming)`` over the reranked head, sorted by (-score, chunk_id), cut to
+    k. A weak (small, little-trained) reranker gains from keeping the fused evidence: on
+    SciFact dev the fine-tuned MiniLM reranker did best at weight 0.5. Both inputs' scores
+    stay in `Hit.scores`; the new score is recorded as "blend"."""
+    if not 0.0 <= weight <= 1.0:
+        raise ConfigError(f"blend weight must be in [0, 1], got {weight!r}")
+    incoming = {h.chunk_id: float(h.score) for h in head}
+
+    def minmax(values: dict[str, float]) -> dict[str, float]:
+        lo, hi = min(values.values(), default=0.0), max(values.values(), default=0.0)
+        return {key: (v - lo) / (hi - lo) if hi > lo else 0.0 for key, v in values.items()}
+
+    new = minmax({h.chunk_id: float(h.score) for h in reranked})
+    old = minmax({key: incoming[key] for key in new})
+    mixed = [(1.0 - weight) * new[h.chunk_id] + weight * old[h.chunk_id] for h in reranked]
+    by_id = {h.chunk_id: h for h in head}
+    out = rescored(reranked, mixed, "blend", k)
+    for hit in out:  # the incoming stage's own score, under its own name
+        before = by_id[hit.chunk_id]
+        hit.scores.setdefault(before.source, float(before.score))
+    return out
+
+
 class IdentityReranker:
     """Keeps the incoming order (a "no reranking" baseline that still honours k)."""
 

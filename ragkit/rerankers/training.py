@@ -21,7 +21,7 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +116,23 @@ def mine_pairs(
     skip_top: int = 0,
     retriever: str = "bm25",
     seed: int = 0,
+    random_negatives: int = 0,
 ) -> list[TrainingPair]:
     """Positive pairs for each query's positive chunk ids, plus `negatives` hard negatives:
     the highest-ranked non-positive chunks of `retriever` (after skipping `skip_top`, which
     guards against unjudged positives), sampled from the top 2×`negatives`; random
-    passages fill in when retrieval returns too few."""
-    if negatives < 0 or depth <= 0:
-        raise ConfigError(f"negatives must be >= 0 and depth > 0, got {negatives}, {depth}")
+    passages fill in when retrieval returns too few. `random_negatives` adds that many
+    random passages per query: with hard negatives alone a model can learn "more word
+    overlap means less relevant" (its negatives overlap the query more than its positives
+    do), which inverts the ranking of the candidates it is asked to rerank."""
+    if negatives < 0 or depth <= 0 or random_negatives < 0:
+        raise ConfigError(
+            "negatives and random_negatives must be >= 0 and depth > 0, got "
+            f"{negatives}, {random_negatives}, {depth}"
+        )
     by_id = {c.id: c for c in chunks}
     queries = [q for q, ids in positives.items() if any(i in by_id for i in ids)]
-    rng = random.Random(seed)
+    rng, fill = random.Random(seed), random.Random(seed + 1)  # fill draws leave rng alone
     search = _search_fn(chunks, retriever) if negatives else None
     runs = search(queries, depth) if search is not None and queries else [[] for _ in queries]
     pairs: list[TrainingPair] = []
@@ -137,9 +144,11 @@ def mine_pairs(
         pool = [h.chunk_id for h in run if h.chunk_id not in pos][skip_top:]
         head = pool[: negatives * 2]
         chosen = sorted(rng.sample(head, min(negatives, len(head))), key=head.index)
-        if len(chosen) < negatives:  # retrieval found too few: fill with random passages
-            rest = [c.id for c in chunks if c.id not in pos and c.id not in chosen]
-            chosen += rng.sample(rest, min(negatives - len(chosen), len(rest)))
+        wanted = negatives + random_negatives  # retrieval found too few: random passages fill
+        if len(chosen) < wanted:
+            taken = set(chosen)
+            rest = [c.id for c in chunks if c.id not in pos and c.id not in taken]
+            chosen += fill.sample(rest, min(wanted - len(chosen), len(rest)))
         for cid in chosen:
             pairs.append(TrainingPair(query, by_id[cid].search_text, 0.0))
     return pairs
@@ -154,6 +163,33 @@ def beir_pairs(folder: str | Path, split: str = "train", **mining: Any) -> list[
         if qid in queries
     }
     return mine_pairs(chunks, positives, **mining)
+
+
+def title_pairs(
+    chunks: Sequence[Chunk],
+    limit: int,
+    min_words: int = 4,
+    max_group: int = 3,
+    **mining: Any,
+) -> list[TrainingPair]:
+    """Self-supervised pairs from the corpus itself, for domains without relevance labels (or
+    with few): a chunk's section title (a BEIR title, a filing's heading) is a pseudo-query
+    whose positives are the chunks under it, shown *without* their section path so the
+    title cannot be matched verbatim. Titles need `min_words` words and at most `max_group`
+    chunks (generic headings such as "Risk Factors" are skipped); `limit` titles are
+    sampled (seeded). Negatives are mined as in `mine_pairs`."""
+    if limit <= 0:
+        return []
+    groups: dict[str, list[str]] = {}
+    for c in chunks:
+        title = c.section_path[-1].strip() if c.section_path else ""
+        if len(title.split()) >= min_words:
+            groups.setdefault(title, []).append(c.id)
+    titles = sorted(t for t, ids in groups.items() if len(ids) <= max_group)
+    rng = random.Random(mining.get("seed", 0))
+    chosen = rng.sample(titles, min(limit, len(titles)))
+    bare = [replace(c, section_path=()) for c in chunks]
+    return mine_pairs(bare, {t: set(groups[t]) for t in chosen}, **mining)
 
 
 def _words(text: str) -> list[str]:

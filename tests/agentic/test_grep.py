@@ -50,9 +50,7 @@ CASES = [
 
 @needs_rg
 @pytest.mark.parametrize(("pattern", "options"), CASES)
-def test_ripgrep_and_python_engines_agree(
-    files: list[Path], pattern: str, options: dict
-) -> None:
+def test_ripgrep_and_python_engines_agree(files: list[Path], pattern: str, options: dict) -> None:
     got_rg = grep_rg(pattern, files, **options)
     got_py = grep_python(pattern, files, **options)
     assert got_rg == got_py

@@ -38,8 +38,10 @@ def test_finds_a_fact_and_follows_the_see_note_reference(agent: HeuristicAgent) 
 
 
 def test_picks_the_document_the_question_names(agent: HeuristicAgent) -> None:
-    result = agent.run("In Acme's 10-Q for the quarter ended June 30, 2024, what were "
-                       "borrowings under the commercial paper program?")
+    result = agent.run(
+        "In Acme's 10-Q for the quarter ended June 30, 2024, what were "
+        "borrowings under the commercial paper program?"
+    )
     assert result.evidence[0].file == "acme-10q-2024q2.htm"
     assert any(str(FACTS_10Q["debt_phrase"]) in e.text for e in result.evidence)
 
@@ -59,8 +61,7 @@ def test_search_contract_and_filters(agent: HeuristicAgent) -> None:
     first = hits[0][0]
     assert first.rank == 1 and first.chunk is not None and first.chunk.text
     assert first.chunk_id == first.chunk.id and first.source == "heuristic"
-    only_10k = agent.search(["commercial paper borrowings"], k=3,
-                            filters={"form_type": "10-K"})[0]
+    only_10k = agent.search(["commercial paper borrowings"], k=3, filters={"form_type": "10-K"})[0]
     assert all(h.chunk.doc_id == "acme-10k-fy2024" for h in only_10k if h.chunk)
     with pytest.raises(QueryError, match="unknown filter"):
         agent.search(["x"], k=1, filters={"colour": "red"})
@@ -80,8 +81,7 @@ def test_budgets_bound_the_investigation(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_filing_cross_reference_reaches_the_note(real_corpus: Path, view_cache: Path
-                                                      ) -> None:
+def test_real_filing_cross_reference_reaches_the_note(real_corpus: Path, view_cache: Path) -> None:
     """KO 10-Q: the segment note says 'Refer to Note 16'; the trademark's remaining carrying
     value is only in Note 16, which must be among the evidence."""
     agent = HeuristicAgent(Tools(real_corpus, view_cache=view_cache))
@@ -92,8 +92,10 @@ def test_real_filing_cross_reference_reaches_the_note(real_corpus: Path, view_ca
         "the impaired trademark?"
     )
     joined = [norm(e.text) for e in result.evidence]
-    referring = norm("Operating income (loss) was reduced by $31 million for Latin America "
-                     "due to the impairment of a trademark. Refer to Note 16.")
+    referring = norm(
+        "Operating income (loss) was reduced by $31 million for Latin America "
+        "due to the impairment of a trademark. Refer to Note 16."
+    )
     target = norm("The remaining carrying value of the trademark is $55 million.")
     assert any(referring in t for t in joined)
     assert any(target in t for t in joined)
@@ -105,7 +107,8 @@ def test_real_filing_cross_reference_reaches_the_note(real_corpus: Path, view_ca
 @pytest.mark.slow
 def test_real_filings_old_10k_narrative(real_corpus: Path, view_cache: Path) -> None:
     agent = HeuristicAgent(Tools(real_corpus, view_cache=view_cache))
-    result = agent.run("How many full-time employees did Medicis Pharmaceutical have in "
-                       "its 10-K for fiscal 1999?")
+    result = agent.run(
+        "How many full-time employees did Medicis Pharmaceutical have in its 10-K for fiscal 1999?"
+    )
     assert result.evidence[0].file == "medicis-10k-fy1999.htm"
     assert any("employees" in e.text.lower() for e in result.evidence[:2])

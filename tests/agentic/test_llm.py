@@ -24,24 +24,57 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _client(server: FakeAPIServer) -> OpenAICompatibleChat:
-    return OpenAICompatibleChat("fake-model", base_url=server.url + "/v1", api_key="k",
-                                max_retries=0, timeout=10)
+    return OpenAICompatibleChat(
+        "fake-model", base_url=server.url + "/v1", api_key="k", max_retries=0, timeout=10
+    )
 
 
 def test_scripted_investigation_with_a_malformed_call(corpus: Path, tmp_path: Path) -> None:
     with FakeAPIServer() as server:
         server.script(
             PATH,
-            Reply(200, openai_chat_body(None, [("c1", "glob", {"pattern": "*.htm"}),
-                                               ("c2", "grep", {"pattern": "operating lease"})])),
-            Reply(200, {"choices": [{"message": {"role": "assistant", "content": None,
-                   "tool_calls": [{"id": "c3", "type": "function", "function": {
-                       "name": "read", "arguments": "{\"file\": \"acme"}}]}}],
-                   "usage": {"prompt_tokens": 30, "completion_tokens": 4}}),
-            Reply(200, openai_chat_body(None, [("c4", "delete_everything", {}),
-                                               ("c5", "read", {"file": "../../etc/passwd"})])),
-            Reply(200, openai_chat_body(None, [("c6", "follow",
-                                                {"file": TENK, "reference": "Note 12"})])),
+            Reply(
+                200,
+                openai_chat_body(
+                    None,
+                    [
+                        ("c1", "glob", {"pattern": "*.htm"}),
+                        ("c2", "grep", {"pattern": "operating lease"}),
+                    ],
+                ),
+            ),
+            Reply(
+                200,
+                {
+                    "choices": [
+                        {
+                            "message": {
+                                "role": "assistant",
+                                "content": None,
+                                "tool_calls": [
+                                    {
+                                        "id": "c3",
+                                        "type": "function",
+                                        "function": {"name": "read", "arguments": '{"file": "acme'},
+                                    }
+                                ],
+                            }
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 30, "completion_tokens": 4},
+                },
+            ),
+            Reply(
+                200,
+                openai_chat_body(
+                    None,
+                    [("c4", "delete_everything", {}), ("c5", "read", {"file": "../../etc/passwd"})],
+                ),
+            ),
+            Reply(
+                200,
+                openai_chat_body(None, [("c6", "follow", {"file": TENK, "reference": "Note 12"})]),
+            ),
             Reply(200, openai_chat_body("Remaining lease terms are 1 to 17 years (Note 12).")),
         )
         agent = LLMAgent(corpus, _client(server), view_cache=tmp_path / "v")
@@ -69,8 +102,9 @@ def test_model_error_ends_the_run_cleanly(corpus: Path, tmp_path: Path) -> None:
     with FakeAPIServer() as server:
         server.script(
             PATH,
-            Reply(200, openai_chat_body(None, [("c1", "read", {"file": TENK,
-                                                               "section": "Note 12"})])),
+            Reply(
+                200, openai_chat_body(None, [("c1", "read", {"file": TENK, "section": "Note 12"})])
+            ),
             Reply(500, {"error": "boom"}),
         )
         result = LLMAgent(corpus, _client(server), view_cache=tmp_path / "v").run("leases?")
@@ -91,8 +125,9 @@ def test_cohere_client_drives_the_same_loop(corpus: Path, tmp_path: Path) -> Non
     with FakeAPIServer() as server:
         server.script(
             "/v2/chat",
-            Reply(200, cohere_chat_body("", [("t1", "read", {"file": TENK,
-                                                             "section": "Note 12"})])),
+            Reply(
+                200, cohere_chat_body("", [("t1", "read", {"file": TENK, "section": "Note 12"})])
+            ),
             Reply(200, cohere_chat_body("1 to 17 years.")),
         )
         client = CohereChat(api_key="k", base_url=server.url, max_retries=0, timeout=10)

@@ -30,8 +30,18 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_search_with_fusion_method_ranks_the_lease_chunk_first(
     index_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["search", str(index_dir), "remaining lease terms", "--fusion", "combmnz",
-                 "-k", "2", "--json"])
+    code = main(
+        [
+            "search",
+            str(index_dir),
+            "remaining lease terms",
+            "--fusion",
+            "combmnz",
+            "-k",
+            "2",
+            "--json",
+        ]
+    )
     assert code == 0
     row = json.loads(capsys.readouterr().out.splitlines()[0])
     assert row["hits"][0]["chunk_id"] == "c0"

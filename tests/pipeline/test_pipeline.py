@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from ragkit.errors import QueryError
+from ragkit.errors import ConfigError, QueryError
 from ragkit.fusion import fuse
 from ragkit.pipeline import HybridPipeline
 from ragkit.rerankers import IdentityReranker, get_reranker
+from ragkit.rerankers.base import rescored
+from ragkit.types import Hit
 from tests.pipeline.conftest import CHUNKS
 
 pytestmark = pytest.mark.slow
@@ -101,6 +103,39 @@ def test_reranker_stage_and_search_contract(hybrid_index: Any, cross_encoder_dir
     batched = pipe.search([QUERY, "office lease in Austin"], k=2)
     assert [h.chunk_id for h in batched[0]] == [h.chunk_id for h in hits[:2]]
     assert len(batched) == 2 and [h.rank for h in batched[1]] == [1, 2]
+
+
+def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None:
+    fused = HybridPipeline(hybrid_index, {"k": 4}).retrieve(QUERY)[0]
+    reversed_scores = {h.chunk_id: float(i) for i, h in enumerate(fused)}  # bottom first
+
+    class Reverser:
+        def rerank(self, query: str, hits: Any, k: int | None = None) -> list[Hit]:
+            return rescored(hits, [reversed_scores[h.chunk_id] for h in hits], "rev", k or 99)
+
+    ids = [h.chunk_id for h in fused]
+    for blend, expected in ((0.0, ids[::-1]), (1.0, ids)):
+        config = {"k": 4, "reranker": {"spec": "none", "depth": 4, "blend": blend}}
+        pipe = HybridPipeline(hybrid_index, config, reranker=Reverser())
+        hits, trace = pipe.retrieve(QUERY)
+        assert [h.chunk_id for h in hits] == expected
+        assert trace.stage("rerank").info["blend"] == blend
+    # by hand: fused minmax (1, a, b, 0) against reversed minmax (0, 1/3, 2/3, 1), weight 0.5
+    top, bottom = fused[0].score, fused[-1].score
+    norm = [(h.score - top) / (bottom - top) for h in fused]  # 0 for the top, 1 for the bottom
+    mixed = [0.5 * (i / 3) + 0.5 * (1 - n) for i, n in zip(range(4), norm, strict=True)]
+    want = [i for _, i in sorted(zip((-m for m in mixed), ids, strict=True))]
+    pipe = HybridPipeline(
+        hybrid_index,
+        {"k": 2, "reranker": {"spec": "none", "depth": 4, "blend": 0.5}},
+        reranker=Reverser(),
+    )
+    hits = pipe.retrieve(QUERY)[0]
+    assert [h.chunk_id for h in hits] == want[:2]
+    assert hits[0].source == "blend" and {"rev", "rrf"} <= set(hits[0].scores)
+    assert abs(hits[0].score - max(mixed)) < 1e-9
+    with pytest.raises(ConfigError, match="blend"):
+        HybridPipeline(hybrid_index, {"reranker": {"spec": "none", "blend": 1.5}})
 
 
 def test_filters_and_errors(hybrid_index: Any) -> None:

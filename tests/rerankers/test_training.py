@@ -15,6 +15,7 @@ from ragkit.rerankers.training import (
     evidence_pairs,
     load_beir,
     mine_pairs,
+    title_pairs,
     train_cross_encoder,
 )
 from ragkit.types import Chunk, Hit
@@ -127,3 +128,45 @@ def test_validation() -> None:
         train_cross_encoder([], "base", "out")
     with pytest.raises(ConfigError, match="mining retriever"):
         mine_pairs([Chunk(id="a", doc_id="a", text="x")], {"q": {"a"}}, retriever="splade")
+
+
+def test_random_negatives_are_added_beside_the_mined_ones(beir_dir: Path) -> None:
+    hard_only = beir_pairs(beir_dir, negatives=2, depth=8)
+    mixed = beir_pairs(beir_dir, negatives=2, random_negatives=2, depth=8)
+    for query in QUERIES.values():
+        hard = [p.text for p in hard_only if p.query == query and p.label == 0.0]
+        neg = [p.text for p in mixed if p.query == query and p.label == 0.0]
+        assert len(hard) == 2 and len(neg) == 4 and len(set(neg)) == 4
+        assert PASSAGES[QRELS[next(k for k, v in QUERIES.items() if v == query)]] not in neg
+    with pytest.raises(ConfigError, match="random_negatives"):
+        beir_pairs(beir_dir, negatives=2, random_negatives=-1)
+
+
+def test_title_pairs_use_titles_as_queries_over_untitled_passages() -> None:
+    chunks = [
+        Chunk(
+            id="a", doc_id="a", text=PASSAGES["d1"], section_path=("Statins and heart outcomes",)
+        ),
+        Chunk(
+            id="b", doc_id="b", text=PASSAGES["d2"], section_path=("Aspirin after a heart attack",)
+        ),
+        Chunk(id="c", doc_id="c", text=PASSAGES["d3"], section_path=("Risk Factors",)),  # 2 words
+        Chunk(
+            id="d",
+            doc_id="d",
+            text=PASSAGES["d4"],
+            section_path=("Exercise and insulin in diabetes",),
+        ),
+        Chunk(id="e", doc_id="e", text=PASSAGES["d5"]),
+    ]
+    pairs = title_pairs(chunks, limit=10, negatives=1, depth=5)
+    positives = {p.query: p.text for p in pairs if p.label == 1.0}
+    assert positives == {
+        "Statins and heart outcomes": PASSAGES["d1"],  # the passage without its title
+        "Aspirin after a heart attack": PASSAGES["d2"],
+        "Exercise and insulin in diabetes": PASSAGES["d4"],
+    }
+    assert sum(p.label == 0.0 for p in pairs) == 3
+    assert all(p.text != positives[p.query] for p in pairs if p.label == 0.0)
+    assert len({p.query for p in title_pairs(chunks, limit=2, negatives=1)}) == 2
+    assert title_pairs(chunks, limit=0) == []

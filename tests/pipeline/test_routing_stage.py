@@ -1,0 +1,84 @@
+"""The pipeline's routing stage on the example filings: a named company filters both
+retrievers, period and form boost the matching filing, and a too-narrow filter falls back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ragkit.bench.attribution import attribute
+from ragkit.chunkers import get_chunker
+from ragkit.errors import ConfigError
+from ragkit.indexes import BM25Index
+from ragkit.parsers import load
+from ragkit.pipeline import HybridPipeline
+
+FILINGS = Path(__file__).resolve().parents[2] / "examples" / "filings"
+
+
+class Bm25Only:
+    """A BM25 index in the shape the pipeline reads (no dense side: mode "bm25")."""
+
+    def __init__(self, bm25: BM25Index) -> None:
+        self.bm25, self.dense, self.chunks = bm25, None, bm25.chunks
+
+
+@pytest.fixture(scope="module")
+def index() -> Bm25Only:
+    chunker = get_chunker("hierarchical")
+    bm25 = BM25Index()
+    bm25.add([c for doc in load([FILINGS]) for c in chunker.chunk(doc)])
+    return Bm25Only(bm25)
+
+
+def _pipe(index: Any, **routing: Any) -> HybridPipeline:
+    config = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": True, **routing}}
+    return HybridPipeline(index, config)
+
+
+def test_company_in_question_filters_and_is_traced(index: Bm25Only) -> None:
+    question = "What were Globex Corporation's risk factors?"
+    plain = HybridPipeline(index, {"k": 5, "retrieval": {"mode": "bm25"}}).retrieve(question)
+    assert plain.trace.stage("route") is None
+    assert {h.chunk.doc_id for h in plain.hits} != {"globex-10k-fy2023"}  # unrouted: mixed
+    hits, trace = _pipe(index).retrieve(question)
+    assert {h.chunk.doc_id for h in hits} == {"globex-10k-fy2023"}
+    route = trace.stages[0]
+    assert route.stage == "route" and route.hits_out == ()
+    assert route.info["mode"] == "filter" and route.info["filters"]["doc_id"] == [
+        "globex-10k-fy2023"
+    ]
+
+
+def test_period_and_form_pick_the_filing(index: Bm25Only) -> None:
+    hits, trace = _pipe(index).retrieve("Acme Widgets liquidity in its 10-Q for Q2 2024")
+    assert hits and {h.chunk.doc_id for h in hits} == {"acme-10q-2024q2"}
+    assert trace.stage("route").info["filters"]["doc_id"] == ["acme-10q-2024q2"]
+
+
+def test_boosts_are_a_stage_attribution_can_blame(index: Bm25Only) -> None:
+    hits, trace = _pipe(index, narrow=False).retrieve("Acme Widgets revenue in fiscal 2024")
+    routing = trace.stage("routing")
+    assert routing is not None and routing.info["boosts"] >= 1
+    assert hits[0].chunk.doc_id == "acme-10k-fy2024" and hits[0].source == "route"
+    dropped = trace.stage("bm25").hits_out[-1][0]  # in the candidates, not in the output
+    if dropped not in {h.chunk_id for h in hits}:
+        assert attribute(trace, lambda cid: cid == dropped, final_k=5).stage == "routing"
+
+
+def test_too_narrow_filter_falls_back_to_the_whole_index(index: Bm25Only) -> None:
+    hits, trace = _pipe(index, min_hits=500).retrieve("What were Globex Corporation's risks?")
+    info = trace.stage("route").info
+    assert info["mode"] != "filter" and not info["filters"]
+    assert len({h.chunk.doc_id for h in hits}) >= 1 and len(hits) == 5
+    user = _pipe(index).retrieve("Globex risks", filters={"doc_id": "acme-10k-fy2024"})
+    assert {h.chunk.doc_id for h in user.hits} == {"acme-10k-fy2024"}  # user filter wins
+
+
+def test_routing_config_is_validated() -> None:
+    with pytest.raises(ConfigError, match="routing.min_confidence"):
+        HybridPipeline(None, {"routing": {"enabled": True, "min_confidence": 2}})
+    with pytest.raises(ConfigError, match="unknown key"):
+        HybridPipeline(None, {"routing": {"enable": True}})
