@@ -1,6 +1,6 @@
 """Investigate the shared SEC filings with the heuristic agent and print evidence + trace.
 
-    .venv/bin/python examples/agent.py ["question"]
+.venv/bin/python examples/agent.py ["question"]
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def main() -> None:
         print(f"[{rank}] {ev.file} > {' > '.join(ev.section_path[-2:])} ({ev.why})")
         print("    " + ev.text[:400].replace("\n", "\n    "))
     trace = result.trace_dict()
-    print(f"{trace['steps']} tool calls, {trace['tokens_read']} tokens read, "
-          f"{trace['latency_ms']:.0f} ms, files read: {', '.join(trace['files_read'])}")
+    print(
+        f"{trace['steps']} tool calls, {trace['tokens_read']} tokens read, "
+        f"{trace['latency_ms']:.0f} ms, files read: {', '.join(trace['files_read'])}"
+    )
 
 
 if __name__ == "__main__":
