@@ -205,3 +205,33 @@ def test_int8_query_encoder_agrees_with_float_and_ignores_batching(
     fast = DenseIndex(quick)
     fast.add_vectors(hybrid.dense.chunks, hybrid.dense.vectors)
     assert "12,407 full-time employees" in fast.search([q], k=3)[0][0].chunk.text
+
+
+def test_direct_rrf_matches_the_fusion_module(hybrid: HybridIndex) -> None:
+    """The row-level RRF fast path gives `ragkit.fusion.rrf`'s ranks, scores and ties."""
+    from ragkit.fusion import fuse
+
+    queries = [
+        "What interest rate applies to revolving credit borrowings?",
+        "How many people work at the company?",
+        "goodwill impairment",
+    ]
+    for weights in (None, [0.7, 0.3]):
+        hybrid.weights = weights
+        try:
+            assert hybrid._plain_rrf()
+            fast = hybrid.search(queries, k=8, depth=20)
+            sparse, dense = hybrid.search_both(queries, 20)
+        finally:
+            hybrid.weights = None
+        for got, s, d in zip(fast, sparse, dense, strict=True):
+            want = fuse([s, d], "rrf", weights)[:8]
+            assert [h.chunk_id for h in got] == [h.chunk_id for h in want]
+            assert [h.score for h in got] == pytest.approx([h.score for h in want])
+            assert [h.scores for h in got] == [h.scores for h in want]
+            assert all(h.chunk is not None and h.source == "rrf" for h in got)
+    hybrid.fusion = "combmnz"
+    try:
+        assert not hybrid._plain_rrf() and hybrid.search(queries[:1], k=3)[0][0].source == "combmnz"
+    finally:
+        hybrid.fusion = "rrf"
