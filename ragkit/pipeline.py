@@ -358,9 +358,10 @@ class HybridPipeline:
             start = time.perf_counter()
             return side.search(queries, depth, filters), _ms(start)
 
-        dense_f = self._pool.submit(timed, self.index.dense) if mode != "bm25" else None
-        sparse, sparse_ms = timed(self.index.bm25) if mode != "dense" else ([], 0.0)
-        dense, dense_ms = dense_f.result() if dense_f is not None else ([], 0.0)
+        # BM25 (short) on the pool, dense (long, torch) in this thread: see HybridIndex
+        sparse_f = self._pool.submit(timed, self.index.bm25) if mode != "dense" else None
+        dense, dense_ms = timed(self.index.dense) if mode != "bm25" else ([], 0.0)
+        sparse, sparse_ms = sparse_f.result() if sparse_f is not None else ([], 0.0)
         n = len(queries)
         return (
             sparse or [[] for _ in range(n)],
