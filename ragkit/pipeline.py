@@ -51,6 +51,8 @@ class IndexConfig(_Strict):
 
     path: str | None = None
     model: str | None = None
+    #: encode queries with an int8 copy of the model on CPU (`Embedder(query_int8=True)`)
+    query_int8: bool = False
 
 
 class RetrievalConfig(_Strict):
@@ -260,6 +262,9 @@ class HybridPipeline:
     ) -> None:
         self.config = load_config(config)
         self.index = index
+        embedder = getattr(getattr(index, "dense", None), "embedder", None)
+        if embedder is not None and self.config.index.query_int8:
+            embedder.query_int8 = True
         self._reranker = reranker
         self._generator = generator
         self._router = router

@@ -104,6 +104,12 @@ def register(subparsers: Any) -> None:
         default=50,
         help="candidates handed to the reranker (default 50)",
     )
+    search.add_argument(
+        "--query-int8",
+        action="store_true",
+        help="encode queries with an int8 copy of the model (CPU: ~2.5x faster, slightly "
+        "lower quality; see README)",
+    )
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=_search)
 
@@ -159,6 +165,7 @@ def _search(args: argparse.Namespace) -> int:
 
     filters = parse_filters(args.filter)
     index = HybridIndex.load(args.index_dir)
+    index.dense.embedder.query_int8 = args.query_int8
     if args.fusion or args.rerank:
         from ragkit.pipeline import HybridPipeline
 

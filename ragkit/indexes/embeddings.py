@@ -282,12 +282,26 @@ class Embedder:
             with self._load_lock:
                 if self._query_model is None:
                     import copy
+                    import warnings
 
                     import torch
 
-                    self._query_model = torch.ao.quantization.quantize_dynamic(
-                        copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+                    quantize = getattr(
+                        getattr(getattr(torch, "ao", None), "quantization", None),
+                        "quantize_dynamic",
+                        None,
                     )
+                    if quantize is None:  # torch has deprecated torch.ao quantization
+                        raise DependencyError(
+                            f"query_int8 needs torch.ao.quantization.quantize_dynamic, which "
+                            f"torch {torch.__version__} lacks; use query_int8=False"
+                        )
+                    with warnings.catch_warnings():  # its deprecation notice, known
+                        warnings.simplefilter("ignore", UserWarning)
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        self._query_model = quantize(
+                            copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+                        )
         return self._query_model
 
     def _encode_small(self, texts: list[str]) -> np.ndarray:

@@ -53,3 +53,14 @@ def test_search_with_unknown_fusion_method_is_a_clean_error(
 ) -> None:
     assert main(["search", str(index_dir), "lease", "--fusion", "bogus"]) == 2
     assert "unknown fusion method 'bogus'" in capsys.readouterr().err
+
+
+def test_search_with_int8_query_encoder(
+    index_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "Who supplies the beryllium parts?"
+    args = ["search", str(index_dir), query, "--mode", "dense", "-k", "4", "--json"]
+    assert main(args) == 0 and main([*args, "--query-int8"]) == 0
+    exact, quick = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert exact["hits"][0]["chunk_id"] == quick["hits"][0]["chunk_id"] == "c3"
+    assert exact["hits"][0]["score"] != quick["hits"][0]["score"]  # a different encoder ran

@@ -69,3 +69,17 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
     listing.write_text("[1, 2]")
     with pytest.raises(ConfigError, match="must hold a mapping"):
         load_config(listing)
+
+
+def test_index_query_int8_switches_the_query_encoder() -> None:
+    from types import SimpleNamespace
+
+    from ragkit.indexes import Embedder
+    from ragkit.pipeline import HybridPipeline
+
+    embedder = Embedder(cache=False)
+    index = SimpleNamespace(bm25=None, dense=SimpleNamespace(embedder=embedder), chunks=[])
+    HybridPipeline(index, {})
+    assert embedder.query_int8 is False
+    HybridPipeline(index, {"index": {"query_int8": True}})
+    assert embedder.query_int8 is True
