@@ -135,11 +135,12 @@ class GeneratorConfig(_Strict):
 
 
 class RoutingConfig(_Strict):
-    """Query routing (`ragkit.routing`), off by default: the company a question names becomes
-    a doc_id filter on both retrievers, its period and form boost their filings; a filter
-    that leaves fewer than `min_hits` (default: k) candidates falls back to the whole index."""
+    """Query routing (`ragkit.routing`): the company a question names becomes a doc_id filter
+    on both retrievers, its period and form boost their filings; a filter that leaves fewer
+    than `min_hits` (default: k) candidates falls back to the whole index. `enabled` "auto"
+    (default) routes when the index holds filings of two or more companies."""
 
-    enabled: bool = False
+    enabled: bool | Literal["auto"] = "auto"
     min_confidence: float = Field(0.8, ge=0.0, le=1.0)
     boost: float = Field(0.3, ge=0.0)
     narrow: bool = True
@@ -325,7 +326,7 @@ class HybridPipeline:
     def router(self) -> Any:
         """The query router when routing is enabled (built at first use), else None."""
         cfg = self.config.routing
-        if not cfg.enabled:
+        if cfg.enabled is False:
             return None
         if self._router is None:
             from ragkit.routing import EntityCatalog, Router, load_metadata_file
@@ -339,6 +340,8 @@ class HybridPipeline:
                 narrow=cfg.narrow,
                 min_chunks=cfg.min_chunks,
             )
+        if cfg.enabled == "auto" and len(self._router.catalog.entities) < 2:
+            return None  # one company (or none known): nothing to route between
         return self._router
 
     @property

@@ -393,10 +393,8 @@ def _pipeline_spec(
 
         index = _Bm25Only(index) if not isinstance(index, HybridIndex) else index
     cfg = {"chunker": {"name": chunker}, **config}
-    router = None
-    if routed:
-        cfg["routing"] = {"enabled": True}
-        router = env.router(chunker)
+    cfg["routing"] = {"enabled": routed}  # explicit: the with/without comparison
+    router = env.router(chunker) if routed else None
     pipe = HybridPipeline(index, cfg, reranker=reranker, router=router)
     retriever: Any = TracedPipeline(pipe)
     return SystemSpec(retriever, env.chunk_map(chunker),

@@ -35,8 +35,10 @@ def test_ask_over_a_saved_index_json(
     assert "2029" in out["answer"]["text"]
     assert out["answer"]["citations"][0]["doc_id"] == "acme-10k-2024"
     stages = [s["stage"] for s in out["trace"]["stages"]]
-    assert stages == ["bm25", "dense", "fusion", "expansion", "generate"]
-    assert out["trace"]["stages"][2]["info"]["method"] == "dbsf"
+    # two companies in the index: routing is on ("auto"); the question names none
+    assert stages == ["route", "bm25", "dense", "fusion", "expansion", "generate"]
+    assert out["trace"]["stages"][0]["info"]["mode"] == "none"
+    assert out["trace"]["stages"][3]["info"]["method"] == "dbsf"
     assert len(out["hits"]) == 3 and out["hits"][0]["rank"] == 1
 
 

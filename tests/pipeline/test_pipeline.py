@@ -22,8 +22,10 @@ QUERY = "What are the maturities of the senior notes?"
 def test_trace_records_every_stage(hybrid_index: Any) -> None:
     pipe = HybridPipeline(hybrid_index, {"k": 3, "retrieval": {"depth": 5}})
     hits, trace = pipe.retrieve(QUERY)
-    assert [s.stage for s in trace.stages] == ["bm25", "dense", "fusion"]
-    bm25, dense, fusion = trace.stages
+    # two companies (ACME, BETA) in the index: routing is on by default; QUERY names neither
+    assert [s.stage for s in trace.stages] == ["route", "bm25", "dense", "fusion"]
+    route, bm25, dense, fusion = trace.stages
+    assert route.hits_out == () and route.info["mode"] == "none" and not route.info["filters"]
     assert bm25.n_in == len(CHUNKS) and len(dense.hits_out) == 5
     assert 0 < len(bm25.hits_out) <= 5  # BM25 returns only chunks sharing a term
     assert fusion.n_in == len(bm25.hits_out) + 5 and fusion.info["method"] == "rrf"
@@ -40,13 +42,15 @@ def test_trace_records_every_stage(hybrid_index: Any) -> None:
     assert [h.chunk_id for h in hits] == [i for i, _, _ in fusion.hits_out[:3]]
     assert [h.rank for h in hits] == [1, 2, 3]
     assert hits[0].chunk is not None and "rrf" in hits[0].scores
-    assert trace.to_dict()["stages"][2]["hits"][0]["rank"] == 1
+    assert trace.to_dict()["stages"][3]["hits"][0]["rank"] == 1
+    off = HybridPipeline(hybrid_index, {"k": 3, "routing": {"enabled": False}}).retrieve(QUERY)
+    assert [s.stage for s in off.trace.stages] == ["bm25", "dense", "fusion"]
 
 
 def test_modes_and_fusion_choice(hybrid_index: Any) -> None:
     bm25_only = HybridPipeline(hybrid_index, {"retrieval": {"mode": "bm25"}})
     _, trace = bm25_only.retrieve("senior notes")
-    assert [s.stage for s in trace.stages] == ["bm25"]
+    assert [s.stage for s in trace.stages] == ["route", "bm25"]
     convex = HybridPipeline(
         hybrid_index,
         {"fusion": {"method": "convex", "weights": [0.3, 0.7], "params": {"norm": "zscore"}}},

@@ -40,7 +40,8 @@ def _pipe(index: Any, **routing: Any) -> HybridPipeline:
 
 def test_company_in_question_filters_and_is_traced(index: Bm25Only) -> None:
     question = "What were Globex Corporation's risk factors?"
-    plain = HybridPipeline(index, {"k": 5, "retrieval": {"mode": "bm25"}}).retrieve(question)
+    off = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": False}}
+    plain = HybridPipeline(index, off).retrieve(question)
     assert plain.trace.stage("route") is None
     assert {h.chunk.doc_id for h in plain.hits} != {"globex-10k-fy2023"}  # unrouted: mixed
     hits, trace = _pipe(index).retrieve(question)
@@ -75,6 +76,15 @@ def test_too_narrow_filter_falls_back_to_the_whole_index(index: Bm25Only) -> Non
     assert len({h.chunk.doc_id for h in hits}) >= 1 and len(hits) == 5
     user = _pipe(index).retrieve("Globex risks", filters={"doc_id": "acme-10k-fy2024"})
     assert {h.chunk.doc_id for h in user.hits} == {"acme-10k-fy2024"}  # user filter wins
+
+
+def test_auto_routing_needs_two_companies(index: Bm25Only) -> None:
+    auto = {"k": 3, "retrieval": {"mode": "bm25"}}  # routing.enabled defaults to "auto"
+    assert HybridPipeline(index, auto).retrieve("Globex risks").trace.stage("route") is not None
+    acme = BM25Index()
+    acme.add([c for c in index.chunks if c.doc_id.startswith("acme")])
+    one = HybridPipeline(Bm25Only(acme), auto).retrieve("Acme Widgets risks")
+    assert one.trace.stage("route") is None  # one company: nothing to route between
 
 
 def test_routing_config_is_validated() -> None:
