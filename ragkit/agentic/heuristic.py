@@ -96,6 +96,9 @@ class HeuristicAgent(AgentBase):
         max_passages: sections read directly (followed references come on top).
         follow_depth: how many hops of references to follow. max_follows: follows per question.
         section_chars: the largest section read whole; bigger ones are read in blocks.
+        routing: pick files with `ragkit.routing` too (the pipeline's query analyzer over the
+            files' own metadata): the files it routes to, and its period/form boosts, rank
+            first. metadata_file: a document-information file supplementing that metadata.
     """
 
     name = "heuristic"
@@ -115,6 +118,8 @@ class HeuristicAgent(AgentBase):
         grep_matches: int = 40,
         workers: int = 4,
         view_cache: str | os.PathLike[str] | None = None,
+        routing: bool = True,
+        metadata_file: str | os.PathLike[str] | None = None,
     ) -> None:
         for label, value in (
             ("max_steps", max_steps),
@@ -142,6 +147,9 @@ class HeuristicAgent(AgentBase):
         self.min_section_chars = min_section_chars
         self.grep_matches = grep_matches
         self.workers = workers
+        self.routing = routing
+        self.metadata_file = metadata_file
+        self._routers: dict[tuple[str, ...], Any] = {}
 
     # -- the investigation ------------------------------------------------------------------
     def run(self, question: str, filters: Mapping[str, Any] | None = None) -> AgentResult:
@@ -165,7 +173,7 @@ class HeuristicAgent(AgentBase):
         for f in files:
             exclude |= _identity_words(views[f])
         terms = analyze(question, exclude)
-        chosen = self._choose_files(terms, files, views)
+        chosen = self._choose_files(terms, files, views, self._route(question, files, views))
         patterns = self._patterns(terms)
         units = self._grep_units(tools, patterns, chosen, views, filters)
         self._score(units, patterns, terms, views, chosen)
@@ -180,19 +188,46 @@ class HeuristicAgent(AgentBase):
         )
 
     # -- steps --------------------------------------------------------------------------------
+    def _route(
+        self, question: str, files: list[str], views: dict[str, View]
+    ) -> tuple[set[str], dict[str, float]]:
+        """The files the router filters to (a certain company match) and its per-file
+        period/form boosts (0..0.3); empty when routing is off or finds nothing."""
+        if not self.routing or len(files) < 2:
+            return set(), {}
+        key = tuple(files)
+        if key not in self._routers:
+            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+
+            extra = load_metadata_file(self.metadata_file) if self.metadata_file else None
+            stems = {Path(f).stem: f for f in files}
+            rows = [{"doc_id": stem, "metadata": views[f].metadata} for stem, f in stems.items()]
+            catalog = EntityCatalog.from_chunks(rows, extra)
+            self._routers[key] = (Router(catalog, min_chunks=0), stems)
+        router, stems = self._routers[key]
+        decision = router.route(question)
+        chosen = {stems[d] for d in decision.filters.get("doc_id", []) if d in stems}
+        boosts = {stems[d]: b for d, b in decision.boosts.items() if d in stems}
+        return chosen, boosts
+
     def _choose_files(
-        self, terms: QuestionTerms, files: list[str], views: dict[str, View]
+        self,
+        terms: QuestionTerms,
+        files: list[str],
+        views: dict[str, View],
+        routed: tuple[set[str], dict[str, float]] = (set(), {}),
     ) -> list[str]:
-        """Files the question names (company, ticker, form, period), best first; all files
-        when nothing identifies a document."""
+        """Files the question names (company, ticker, form, period; the router's choice),
+        best first; all files when nothing identifies a document."""
         qnorm = _norm(terms.question)
         scored: list[tuple[float, str]] = []
         for f in files:
             meta = views[f].metadata
             score = 0.0
             names = _company_names(views[f])
-            if any(n and n in qnorm for n in names):
-                score += 4.0
+            if f in routed[0] or any(n and n in qnorm for n in names):
+                score += 4.0  # the question names this file's company
+            score += 5.0 * routed[1].get(f, 0.0)  # the router's period/form preference
             ticker = str(meta.get("ticker", ""))
             if ticker and re.search(rf"\b{re.escape(ticker)}\b", terms.question):
                 score += 2.0

@@ -2,7 +2,8 @@
 `SystemSpec` (retriever + chunks + index facts), with indexes cached by content hash.
 
 `bm25`, `dense`, `hybrid` (RRF), `hybrid-<fusion>`, `hybrid-dynamic`, `hybrid-rerank`,
-`hybrid-refs`, `naive-hybrid`, `hybrid-routed`, `bm25-routed`, `agentic`, `agentic-llm`.
+`hybrid-refs`, `naive-hybrid`, `hybrid-routed`, `bm25-routed`, `agentic`, `agentic-unrouted`,
+`agentic-llm`.
 Add one with `register_system(name, factory, description)`; a factory takes a `BenchEnv` and
 returns a `SystemSpec`, or raises `SystemSkipped` when it cannot run here (no reranker model,
 no LLM endpoint), which `build_systems` reports without failing the run.
@@ -401,15 +402,21 @@ def _pipeline_spec(
                       {**info, "description": description})  # fmt: skip
 
 
-def _agentic(env: BenchEnv) -> SystemSpec:
-    from ragkit.agentic import HeuristicAgent
+def _agentic_factory(routing: bool) -> SystemFactory:
+    name = "agentic" if routing else "agentic-unrouted"
 
-    folder = env.documents_dir()
-    agent = HeuristicAgent(folder, view_cache=cache_dir() / "agent-views")
-    return SystemSpec(AgentRetriever(agent, "agentic"), None,
-                      {"index_build_s": 0, "index_bytes": 0, "cached": False,
-                       "description": "heuristic grep/read/follow agent over raw files; "
-                                      "no index"})  # fmt: skip
+    def factory(env: BenchEnv) -> SystemSpec:
+        from ragkit.agentic import HeuristicAgent
+
+        agent = HeuristicAgent(env.documents_dir(), view_cache=cache_dir() / "agent-views",
+                               routing=routing, metadata_file=env.metadata_file)  # fmt: skip
+        how = "with" if routing else "without"
+        return SystemSpec(AgentRetriever(agent, name), None,
+                          {"index_build_s": 0, "index_bytes": 0, "cached": False,
+                           "description": f"heuristic grep/read/follow agent over raw files "
+                                          f"{how} query routing; no index"})  # fmt: skip
+
+    return factory
 
 
 def _llm_client(spec: str) -> Any:
@@ -498,7 +505,16 @@ def _register_defaults() -> None:
         ),
         "BM25 with company/period routing",
     )
-    register_system("agentic", _agentic, "heuristic agent over raw files (no index)")
+    register_system(
+        "agentic",
+        _agentic_factory(True),
+        "heuristic agent over raw files (no index), files picked with routing",
+    )
+    register_system(
+        "agentic-unrouted",
+        _agentic_factory(False),
+        "heuristic agent without the query router (its own file matching only)",
+    )
     register_system("agentic-llm", _agentic_llm, "LLM tool-calling agent (needs an endpoint)")
 
 

@@ -112,3 +112,21 @@ def test_real_filings_old_10k_narrative(real_corpus: Path, view_cache: Path) -> 
     )
     assert result.evidence[0].file == "medicis-10k-fy1999.htm"
     assert any("employees" in e.text.lower() for e in result.evidence[:2])
+
+
+def test_router_picks_the_filing_by_company_and_period(tmp_path: Path) -> None:
+    """The pipeline's router, over the files' own metadata, chooses the files to grep."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "filings"
+    routed = HeuristicAgent(examples, view_cache=tmp_path)
+    tools = routed.tools.fork()
+    files = [f.file for f in tools.glob("*").files]
+    views = {f: tools.view(f) for f in files}
+    chosen, boosts = routed._route("Acme Widgets liquidity in its 10-Q for Q2 2024", files, views)
+    assert chosen == {"acme-10q-2024q2.htm"}
+    chosen, boosts = routed._route("What did Globex Corporation report?", files, views)
+    assert chosen == {"globex-10k-fy2023.htm"}
+    assert routed._route("What is goodwill?", files, views) == (set(), {})
+    plain = HeuristicAgent(examples, view_cache=tmp_path, routing=False)
+    assert plain._route("What did Globex Corporation report?", files, views) == (set(), {})
+    result = routed.run("What were Acme Widgets' quarterly liquidity sources in Q2 2024?")
+    assert result.evidence and result.evidence[0].file == "acme-10q-2024q2.htm"
