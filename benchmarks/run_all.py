@@ -28,7 +28,8 @@ PHASES: tuple[tuple[str, str, str | None, str, str], ...] = (
         "financebench",
         "financebench:financebench/financebench_dev.jsonl",
         "financebench/text",
-        "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-routed,naive-hybrid,agentic",
+        "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-routed,naive-hybrid,agentic,"
+        "agentic-unrouted",
         "bm25,bm25-routed,agentic",
     ),
     (
@@ -36,7 +37,7 @@ PHASES: tuple[tuple[str, str, str | None, str, str], ...] = (
         "secqa:sec-qa/dev.jsonl",
         "sec-filings",
         "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-refs,hybrid-routed,naive-hybrid,"
-        "agentic",
+        "agentic,agentic-unrouted",
         "bm25,bm25-routed,agentic",
     ),
 )
