@@ -28,8 +28,8 @@ PHASES: tuple[tuple[str, str, str | None, str, str], ...] = (
         "financebench",
         "financebench:financebench/financebench_dev.jsonl",
         "financebench/text",
-        "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-routed,naive-hybrid,agentic,"
-        "agentic-unrouted",
+        "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-routed,naive-hybrid,"
+        "naive-hybrid-routed,agentic,agentic-unrouted",
         "bm25,bm25-routed,agentic",
     ),
     (

@@ -2,8 +2,8 @@
 `SystemSpec` (retriever + chunks + index facts), with indexes cached by content hash.
 
 `bm25`, `dense`, `hybrid` (RRF), `hybrid-<fusion>`, `hybrid-dynamic`, `hybrid-rerank`,
-`hybrid-refs`, `naive-hybrid`, `hybrid-routed`, `bm25-routed`, `agentic`, `agentic-unrouted`,
-`agentic-llm`.
+`hybrid-refs`, `naive-hybrid`, `naive-hybrid-routed`, `hybrid-routed`, `bm25-routed`,
+`agentic`, `agentic-unrouted`, `agentic-llm`.
 Add one with `register_system(name, factory, description)`; a factory takes a `BenchEnv` and
 returns a `SystemSpec`, or raises `SystemSkipped` when it cannot run here (no reranker model,
 no LLM endpoint), which `build_systems` reports without failing the run.
@@ -495,6 +495,10 @@ def _register_defaults() -> None:
     register_system("naive-hybrid", lambda env: _pipeline_spec(
         env, {}, chunker="naive", description="hybrid RRF over the naive chunker"),
         "hybrid RRF over fixed-size naive chunks")  # fmt: skip
+    register_system("naive-hybrid-routed", lambda env: _pipeline_spec(
+        env, {}, chunker="naive", routed=True,
+        description="hybrid RRF over the naive chunker, with query routing"),
+        "naive chunks + hybrid RRF + query routing")  # fmt: skip
     register_system("hybrid-routed", lambda env: _pipeline_spec(
         env, {}, routed=True, description="hybrid RRF with query routing"),
         "hybrid RRF with company/period routing (filters + boosts, fallback)")  # fmt: skip

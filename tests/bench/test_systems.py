@@ -33,9 +33,11 @@ def test_registry_has_every_issue_system() -> None:
         "hybrid-rerank",
         "hybrid-refs",
         "naive-hybrid",
+        "naive-hybrid-routed",
         "hybrid-routed",
         "bm25-routed",
         "agentic",
+        "agentic-unrouted",
         "agentic-llm",
     }
     assert expected <= names
