@@ -294,8 +294,11 @@ def run_benchmark(
     if not queries:
         raise ConfigError(f"dataset {task.name} has no queries to run")
     results: dict[str, SystemResult] = {}
+    from ragkit.indexes.embeddings import clear_query_caches
+
     for name, system in systems.items():
         logger.info("running %s on %s (%d queries)", name, task.name, len(queries))
+        clear_query_caches()  # systems sharing an index must not reuse each other's encodings
         results[name] = run_system(
             task,
             name,

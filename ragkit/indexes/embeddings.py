@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,15 @@ PROGRESS_MIN_TEXTS = 256
 #: Query batches up to this size take the low-latency path (one torch thread, no encode()).
 SMALL_BATCH = 8
 _THREADS_LOCK = threading.Lock()
+_EMBEDDERS: weakref.WeakSet[Embedder] = weakref.WeakSet()
+
+
+def clear_query_caches() -> None:
+    """Forget every live Embedder's recent query vectors (benchmarks call this between
+    systems, so that each system's latency includes its own query encoding)."""
+    for embedder in list(_EMBEDDERS):
+        with embedder._lru_lock:
+            embedder._query_lru.clear()
 
 
 def packaged_model_path() -> str:
@@ -168,6 +178,7 @@ class Embedder:
         self._load_lock = threading.Lock()
         self._query_lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lru_lock = threading.Lock()
+        _EMBEDDERS.add(self)
 
     # -- model ---------------------------------------------------------------------------
     @property

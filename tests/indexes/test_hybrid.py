@@ -235,3 +235,12 @@ def test_direct_rrf_matches_the_fusion_module(hybrid: HybridIndex) -> None:
         assert not hybrid._plain_rrf() and hybrid.search(queries[:1], k=3)[0][0].source == "combmnz"
     finally:
         hybrid.fusion = "rrf"
+
+
+def test_clear_query_caches_forgets_recent_queries(embedder: Embedder) -> None:
+    from ragkit.indexes.embeddings import clear_query_caches
+
+    embedder.encode_queries(["Which segment grew fastest?"])
+    assert embedder._query_lru
+    clear_query_caches()
+    assert not embedder._query_lru
