@@ -17,6 +17,7 @@ second run neither re-parses nor re-embeds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -107,6 +108,16 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+@functools.cache
+def _chunking_code_digest() -> str:
+    """sha256 of the parser and chunker sources: a change to either invalidates cached chunks."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("parsers/*.py"), *root.glob("chunkers/*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _hash(parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -149,7 +160,8 @@ def corpus_chunks(
     """The dataset's corpus as chunks, and facts (`parse_s`, `cached`, `n_chunks`).
 
     BEIR: one chunk per document. Documents: parsed and chunked with `chunker`; cached by the
-    files' sha256 so that a second run does not re-parse.
+    files' sha256 and the parser/chunker sources' digest, so that a second run does not
+    re-parse and a code change does not reuse stale chunks.
     """
     start = time.perf_counter()
     if isinstance(dataset, BeirDataset):
@@ -161,7 +173,8 @@ def corpus_chunks(
     paths = _document_paths(dataset)
     params = dict(chunker_params or {})
     key = _hash({"files": [(p.name, _sha256_file(p)) for p in paths], "chunker": chunker,
-                 "params": params, "ragkit": __version__, "v": CACHE_VERSION})  # fmt: skip
+                 "params": params, "ragkit": __version__, "v": CACHE_VERSION,
+                 "code": _chunking_code_digest()})  # fmt: skip
     path = cache_dir() / "bench-chunks" / f"{key}.jsonl"
     if cache and path.is_file():
         with path.open(encoding="utf-8") as handle:

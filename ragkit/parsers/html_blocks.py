@@ -9,7 +9,7 @@ font size, centring, share inside links) for the heading detector. Hidden conten
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 _SKIP_TAGS = frozenset(
@@ -344,8 +344,10 @@ class BlockExtractor:
             # a table used for layout (headings, bullets, footnotes): walk it as text
             for tr in table.iter("tr"):
                 self._flush()
+                start = len(self.blocks)
                 self._walk_row(tr, state)
                 self._flush()
+                self._join_marker(start)
             return
         self.blocks.append(
             RawBlock(
@@ -354,6 +356,17 @@ class BlockExtractor:
                 raw_first_empty=[not raw or not raw[0] for _, raw in content],
             )
         )
+
+    def _join_marker(self, start: int) -> None:
+        """A layout row that became two blocks, a marker and its text ("5." | "Related Party
+        Transactions", each cell a paragraph), is one line: the marker joins the text."""
+        new = self.blocks[start:]
+        if (
+            len(new) == 2
+            and new[0].kind == new[1].kind == "text"
+            and _is_marker(new[0].text.strip())
+        ):
+            self.blocks[start:] = [replace(new[1], text=f"{new[0].text.strip()} {new[1].text}")]
 
     def _walk_row(self, tr: Any, state: State) -> None:
         info = self._info(tr, "tr")

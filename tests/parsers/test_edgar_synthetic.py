@@ -142,3 +142,43 @@ def test_other_company_parameters_flow_through() -> None:
     assert doc.metadata["ticker"] == "BRLX"
     assert doc.metadata["fiscal_year"] == 2023
     assert doc.metadata["period_end"] == "2023-12-31"
+
+
+def test_note_heading_laid_out_as_a_two_cell_table() -> None:
+    """Some filings set a note heading as a layout table: "5." in one cell, the bold title
+    in the next, each cell its own paragraph; it is still the note's heading."""
+    from ragkit.parsers import parse_edgar_html
+
+    def bold(text: str) -> str:
+        return f"<p><font style='font:10pt Times New Roman'><b>{text}</b></font></p>"
+
+    def body(text: str) -> str:
+        return f"<p><font style='font:10pt Times New Roman'>{text}</font></p>"
+
+    cell = "<td valign='top'><p><font style='font:10pt Times New Roman'><b>{}</b></font></p></td>"
+    layout = (
+        f"<table><tr>{cell.format('2.')}{cell.format('Related Party Transactions')}</tr></table>"
+    )
+    filler = " ".join(["The Partnership leases equipment to lessees under operating leases."] * 4)
+    html = (
+        "<html><body>"
+        + bold("PART II")
+        + bold("Item 8. Financial Statements and Supplementary Data")
+        + bold("Notes to Financial Statements")
+        + bold("1. Business")
+        + body(filler)
+        + layout
+        + body("The General Partner earned management fees of $1,234 during the year. " + filler)
+        + bold("3. Notes Payable")
+        + body("Notes payable bear interest at 4.5% per year. " + filler)
+        + "</body></html>"
+    )
+    doc = parse_edgar_html(html, source="fund-10k.htm")
+    notes = [s for s in doc.sections() if s.kind == "note"]
+    assert [(n.number, n.title) for n in notes] == [
+        ("1", "1. Business"),
+        ("2", "2. Related Party Transactions"),
+        ("3", "3. Notes Payable"),
+    ]
+    assert "management fees of $1,234" in notes[1].text()
+    assert "management fees" not in notes[0].text()
