@@ -110,6 +110,8 @@ class BM25Scorer:
         import bm25s
         import scipy.sparse as sp
 
+        quiet_bm25s_logger()
+
         model = bm25s.BM25(
             k1=self.k1, b=self.b, delta=self.delta, method=_BM25S_METHOD[self.variant]
         )
@@ -320,3 +322,20 @@ def _postings(docs: Sequence[np.ndarray], vocab_size: int) -> Any:
     )
     m.sum_duplicates()
     return m
+
+
+_BM25S_QUIETED: list[bool] = []
+
+
+def quiet_bm25s_logger() -> None:
+    """bm25s sets its own logger to DEBUG at import, so its "Building index" lines reach any
+    handler (the CLI's included): put it back to WARNING, once, right after that import (a
+    level set later by the user stays)."""
+    import logging
+
+    if _BM25S_QUIETED:
+        return
+    _BM25S_QUIETED.append(True)
+    logger = logging.getLogger("bm25s")
+    if logger.level == logging.DEBUG:
+        logger.setLevel(logging.WARNING)
