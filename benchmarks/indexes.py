@@ -208,67 +208,19 @@ def bench_faiss(vectors: np.ndarray, qvecs: np.ndarray) -> dict[str, Any]:
     return res
 
 
-def bench_variant(
-    prefix: str,
-    emb: Embedder,
-    chunks: list[Chunk],
-    queries: dict[str, str],
-    qrels: dict,
-    bm25_params: tuple[float, float],
-) -> dict[str, Any]:
-    """Another query-side embedder (static-minilm, int8 MiniLM): test nDCG@10 of dense and
-    hybrid, hybrid single-query latency and its ratio to the slower retriever."""
-    dense = DenseIndex(emb, index_type="flat")
-    dense.add(chunks)
-    bm25 = BM25Index(k1=bm25_params[0], b=bm25_params[1])
-    bm25.add(chunks)
-    index = HybridIndex(bm25, dense)
-    test_ids = list(qrels["test"])
+def quality_and_latency(index: HybridIndex, queries: dict[str, str], qrels: dict) -> dict[str, Any]:
+    """Test nDCG@10 of dense and hybrid; single-query latency with query encoding included
+    (fresh train-split queries every time): hybrid p50/p95, BM25 and dense p50, and the
+    hybrid / slower-retriever ratio."""
     res: dict[str, Any] = {}
-    for mode in ("dense", "hybrid"):
-        hits = index.search([queries[q] for q in test_ids], 10, mode=mode)
-        res[f"{prefix}_{mode}_ndcg10_test"] = ndcg_at_10(
-            {q: [h.chunk_id for h in r] for q, r in zip(test_ids, hits, strict=True)},
-            qrels["test"],
-        )
-    lat_q = [queries[q] for q in list(qrels["train"])[:120] if q in queries]
-    for q in lat_q[:5]:
-        index.search_one(q + " warm", 10)
-    hyb, bm, de = [], [], []
-    for q in lat_q[5:]:
-        hyb.append(_timed(lambda q=q: index.search_one(q, 10)))
-        bm.append(_timed(lambda q=q: index.bm25.search_one(q + " ", 10)))
-        de.append(_timed(lambda q=q: index.dense.search_one(q + "  ", 10)))
-    res[f"{prefix}_hybrid_p50_ms"] = float(np.percentile(np.array(hyb) * 1000, 50))
-    res[f"{prefix}_hybrid_p95_ms"] = float(np.percentile(np.array(hyb) * 1000, 95))
-    res[f"{prefix}_concurrent_vs_slower"] = statistics.median(hyb) / max(
-        statistics.median(bm), statistics.median(de)
-    )
-    return res
-
-
-def bench_hybrid(
-    chunks: list[Chunk], queries: dict[str, str], qrels: dict, bm25_params: tuple[float, float]
-) -> dict[str, Any]:
-    """Dense nDCG@10, hybrid latency, concurrency ratio, size on disk and load time."""
-    res: dict[str, Any] = {}
-    emb = Embedder()
-    start = time.perf_counter()
-    dense = DenseIndex(emb)
-    dense.add(chunks, show_progress=True)
-    res["dense_build_s"] = time.perf_counter() - start
-    bm25 = BM25Index(k1=bm25_params[0], b=bm25_params[1])
-    bm25.add(chunks)
-    index = HybridIndex(bm25, dense)
     test_ids = list(qrels["test"])
     test_q = [queries[q] for q in test_ids]
-    runs = {mode: index.search(test_q, 10, mode=mode) for mode in ("dense", "hybrid")}
-    for mode, hits in runs.items():
+    for mode in ("dense", "hybrid"):
+        hits = index.search(test_q, 10, mode=mode)
         res[f"{mode}_ndcg10_test"] = ndcg_at_10(
             {q: [h.chunk_id for h in r] for q, r in zip(test_ids, hits, strict=True)},
             qrels["test"],
         )
-    # single-query latency with query encoding: fresh queries (train split) every time
     lat_q = [queries[q] for q in list(qrels["train"])[:120] if q in queries]
     for q in lat_q[:5]:
         index.search_one(q + " warm", 10)
@@ -284,13 +236,48 @@ def bench_hybrid(
         statistics.median(bm), statistics.median(de)
     )
     res["sequential_ms"] = p(bm, 50) + p(de, 50)
+    return res
+
+
+def bench_variant(
+    prefix: str,
+    emb: Embedder,
+    chunks: list[Chunk],
+    queries: dict[str, str],
+    qrels: dict,
+    bm25_params: tuple[float, float],
+) -> dict[str, Any]:
+    """`quality_and_latency` for another query-side embedder (static-minilm, int8 MiniLM),
+    its keys prefixed with `prefix`."""
+    dense = DenseIndex(emb, index_type="flat")
+    dense.add(chunks)
+    bm25 = BM25Index(k1=bm25_params[0], b=bm25_params[1])
+    bm25.add(chunks)
+    res = quality_and_latency(HybridIndex(bm25, dense), queries, qrels)
+    return {f"{prefix}_{key}": value for key, value in res.items()}
+
+
+def bench_hybrid(
+    chunks: list[Chunk], queries: dict[str, str], qrels: dict, bm25_params: tuple[float, float]
+) -> dict[str, Any]:
+    """Dense build time, `quality_and_latency`, size on disk and load time."""
+    res: dict[str, Any] = {}
+    emb = Embedder()
+    start = time.perf_counter()
+    dense = DenseIndex(emb)
+    dense.add(chunks, show_progress=True)
+    res["dense_build_s"] = time.perf_counter() - start
+    bm25 = BM25Index(k1=bm25_params[0], b=bm25_params[1])
+    bm25.add(chunks)
+    index = HybridIndex(bm25, dense)
+    res.update(quality_and_latency(index, queries, qrels))
     with tempfile.TemporaryDirectory() as tmp:
         path = index.save(Path(tmp) / "scifact.idx")
         res["disk_mb"] = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
         res["load_s"] = _timed(lambda: HybridIndex.load(path, embedder=emb))
         res["load_noverify_s"] = _timed(lambda: HybridIndex.load(path, embedder=emb, verify=False))
     res["_vectors"] = dense.vectors
-    res["_qvecs"] = emb.encode_queries(test_q)
+    res["_qvecs"] = emb.encode_queries([queries[q] for q in qrels["test"]])
     return res
 
 
