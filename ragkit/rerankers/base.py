@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from ragkit.errors import ConfigError, QueryError
+from ragkit.fusion.normalize import min_max
 from ragkit.types import Hit
 
 
@@ -65,16 +66,10 @@ def blend_with_incoming(
     stay in `Hit.scores`; the new score is recorded as "blend"."""
     if not 0.0 <= weight <= 1.0:
         raise ConfigError(f"blend weight must be in [0, 1], got {weight!r}")
-    incoming = {h.chunk_id: float(h.score) for h in head}
-
-    def minmax(values: dict[str, float]) -> dict[str, float]:
-        lo, hi = min(values.values(), default=0.0), max(values.values(), default=0.0)
-        return {key: (v - lo) / (hi - lo) if hi > lo else 0.0 for key, v in values.items()}
-
-    new = minmax({h.chunk_id: float(h.score) for h in reranked})
-    old = minmax({key: incoming[key] for key in new})
-    mixed = [(1.0 - weight) * new[h.chunk_id] + weight * old[h.chunk_id] for h in reranked]
     by_id = {h.chunk_id: h for h in head}
+    new = min_max([float(h.score) for h in reranked])
+    old = min_max([float(by_id[h.chunk_id].score) for h in reranked])
+    mixed = [(1.0 - weight) * n + weight * o for n, o in zip(new, old, strict=True)]
     out = rescored(reranked, mixed, "blend", k)
     for hit in out:  # the incoming stage's own score, under its own name
         before = by_id[hit.chunk_id]

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from ragkit.errors import ConfigError
+from ragkit.fusion.normalize import min_max
 from ragkit.routing.entities import DocRecord, EntityCatalog
 from ragkit.routing.query_analyzer import PeriodMention, QueryAnalysis, QueryAnalyzer
 from ragkit.types import Hit
@@ -257,12 +258,8 @@ def apply_boosts(hits: Sequence[Hit], boosts: dict[str, float], source: str = "r
     """
     if not hits or not boosts:
         return list(hits)
-    vals = [h.score for h in hits]
-    lo, hi = min(vals), max(vals)
-    span = hi - lo
     scored = []
-    for h in hits:
-        base = (h.score - lo) / span if span > 0 else 1.0
+    for base, h in zip(min_max([h.score for h in hits]), hits, strict=True):
         doc = h.chunk.doc_id if h.chunk is not None else None
         scored.append((base + boosts.get(doc, 0.0) if doc else base, h))
     scored.sort(key=lambda x: (-x[0], x[1].chunk_id))
