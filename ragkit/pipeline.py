@@ -329,12 +329,11 @@ class HybridPipeline:
         if cfg.enabled is False:
             return None
         if self._router is None:
-            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+            from ragkit.routing import Router
 
-            extra = load_metadata_file(cfg.metadata_file) if cfg.metadata_file else None
-            catalog = EntityCatalog.from_chunks(self.index.chunks, extra)
-            self._router = Router(
-                catalog,
+            self._router = Router.from_chunks(
+                self.index.chunks,
+                cfg.metadata_file,
                 min_confidence=cfg.min_confidence,
                 boost=cfg.boost,
                 narrow=cfg.narrow,

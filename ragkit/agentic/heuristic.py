@@ -197,13 +197,12 @@ class HeuristicAgent(AgentBase):
             return set(), {}
         key = tuple(files)
         if key not in self._routers:
-            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+            from ragkit.routing import Router
 
-            extra = load_metadata_file(self.metadata_file) if self.metadata_file else None
             stems = {Path(f).stem: f for f in files}
             rows = [{"doc_id": stem, "metadata": views[f].metadata} for stem, f in stems.items()]
-            catalog = EntityCatalog.from_chunks(rows, extra)
-            self._routers[key] = (Router(catalog, min_chunks=0), stems)
+            router = Router.from_chunks(rows, self.metadata_file, min_chunks=0)
+            self._routers[key] = (router, stems)
         router, stems = self._routers[key]
         decision = router.route(question)
         chosen = {stems[d] for d in decision.filters.get("doc_id", []) if d in stems}

@@ -227,7 +227,7 @@ class BenchEnv:
     progress: bool = True
     _chunks: dict[str, tuple[list[Chunk], dict[str, Any]]] = field(default_factory=dict)
     _indexes: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = field(default_factory=dict)
-    _catalogs: dict[str, Any] = field(default_factory=dict)
+    _routers: dict[str, Any] = field(default_factory=dict)
 
     # -- corpus ---------------------------------------------------------------------------
     def chunks(self, chunker: str = "hierarchical") -> tuple[list[Chunk], dict[str, Any]]:
@@ -324,13 +324,12 @@ class BenchEnv:
     def router(self, chunker: str = "hierarchical") -> Any:
         """A `ragkit.routing.Router` over the corpus's documents (cover-page metadata of the
         chunks, supplemented by `metadata_file` when given)."""
-        if chunker not in self._catalogs:
-            from ragkit.routing import EntityCatalog, Router, load_metadata_file
+        if chunker not in self._routers:
+            from ragkit.routing import Router
 
-            supplement = load_metadata_file(self.metadata_file) if self.metadata_file else None
-            catalog = EntityCatalog.from_chunks(self.chunks(chunker)[0], supplement)
-            self._catalogs[chunker] = Router(catalog)
-        return self._catalogs[chunker]
+            chunks = self.chunks(chunker)[0]
+            self._routers[chunker] = Router.from_chunks(chunks, self.metadata_file)
+        return self._routers[chunker]
 
 
 # -- retriever wrappers ---------------------------------------------------------------------

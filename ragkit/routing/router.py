@@ -11,6 +11,7 @@ whose documents hold too few chunks falls back to a wider one, and then to none.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -181,6 +182,20 @@ class Router:
         self.boost = boost
         self.narrow = narrow
         self.min_chunks = min_chunks
+
+    @classmethod
+    def from_chunks(
+        cls,
+        chunks: Any,
+        metadata_file: str | os.PathLike[str] | None = None,
+        **params: Any,
+    ) -> Router:
+        """A router over the documents of `chunks` (Chunks or `{"doc_id", "metadata"}` dicts,
+        see `EntityCatalog.from_chunks`), their metadata supplemented by `metadata_file`."""
+        from ragkit.routing.metadata_file import load_metadata_file
+
+        extra = load_metadata_file(metadata_file) if metadata_file else None
+        return cls(EntityCatalog.from_chunks(chunks, extra), **params)
 
     def route(self, query: str) -> RoutingDecision:
         """The routing decision for one question."""
