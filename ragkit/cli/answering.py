@@ -256,9 +256,10 @@ def _evidence_questions(path: Path) -> dict[str, list[str]]:
 def _train(args: argparse.Namespace) -> int:
     from ragkit.rerankers.training import (
         TrainingConfig,
-        beir_pairs,
+        beir_positives,
         evidence_pairs,
         load_beir,
+        mine_pairs,
         title_pairs,
         train_cross_encoder,
     )
@@ -281,9 +282,8 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.beir:
-        pairs = beir_pairs(args.beir, args.split, **mining)
-        if args.title_queries:
-            chunks = load_beir(args.beir, args.split)[0]
+        chunks, queries, qrels = load_beir(args.beir, args.split)  # read once: pairs, titles
+        pairs = mine_pairs(chunks, beir_positives(queries, qrels), **mining)
     else:
         if not args.docs:
             raise ConfigError("--evidence needs --docs PATH... (the documents to chunk)")

@@ -154,15 +154,21 @@ def mine_pairs(
     return pairs
 
 
-def beir_pairs(folder: str | Path, split: str = "train", **mining: Any) -> list[TrainingPair]:
-    """Training pairs from a BEIR folder's qrels (relevance > 0 is positive)."""
-    chunks, queries, qrels = load_beir(folder, split)
-    positives = {
+def beir_positives(
+    queries: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]]
+) -> dict[str, set[str]]:
+    """{query text: ids of its relevant documents} from BEIR qrels (relevance > 0)."""
+    return {
         queries[qid]: {d for d, rel in docs.items() if rel > 0}
         for qid, docs in qrels.items()
         if qid in queries
     }
-    return mine_pairs(chunks, positives, **mining)
+
+
+def beir_pairs(folder: str | Path, split: str = "train", **mining: Any) -> list[TrainingPair]:
+    """Training pairs from a BEIR folder's qrels (relevance > 0 is positive)."""
+    chunks, queries, qrels = load_beir(folder, split)
+    return mine_pairs(chunks, beir_positives(queries, qrels), **mining)
 
 
 def title_pairs(
