@@ -9,6 +9,7 @@ reference. A document is a candidate only when it contains at least one query te
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -324,18 +325,11 @@ def _postings(docs: Sequence[np.ndarray], vocab_size: int) -> Any:
     return m
 
 
-_BM25S_QUIETED: list[bool] = []
-
-
+@functools.cache
 def quiet_bm25s_logger() -> None:
     """bm25s sets its own logger to DEBUG at import, so its "Building index" lines reach any
     handler (the CLI's included): put it back to WARNING, once, right after that import (a
     level set later by the user stays)."""
-    import logging
-
-    if _BM25S_QUIETED:
-        return
-    _BM25S_QUIETED.append(True)
     logger = logging.getLogger("bm25s")
     if logger.level == logging.DEBUG:
         logger.setLevel(logging.WARNING)
