@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ragkit.errors import IndexStateError, QueryError
 from ragkit.indexes import filters as _filters
-from ragkit.indexes.store import ChunkStore
+from ragkit.indexes.store import ChunkStore, save_folder
 from ragkit.types import Chunk, Hit
 
 
@@ -96,6 +97,21 @@ class ChunkIndex:
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per query, the top-k (rows, scores) among rows allowed by `mask`."""
         raise NotImplementedError
+
+    def _write_parts(self, folder: Path) -> dict[str, Any]:
+        """Write this index's own files into `folder`; returns its manifest entries."""
+        raise NotImplementedError
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the chunks and this index's files (`_write_parts`) atomically, under the
+        index lock (a crash mid-save leaves the previous folder intact)."""
+
+        def write(tmp: Path) -> dict[str, Any]:
+            self.store.save(tmp)
+            return self._write_parts(tmp)
+
+        with self._lock:
+            return save_folder(folder, write)
 
     def search(
         self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None

@@ -26,7 +26,7 @@ from ragkit.errors import IndexFormatError
 from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.bm25_scoring import BM25Scorer, check_params
-from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
+from ragkit.indexes.store import ChunkStore, read_manifest
 from ragkit.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -175,16 +175,6 @@ class BM25Index(ChunkIndex):
         if not self.scorer.load_arrays(folder, len(store), len(vocab), mmap):
             self.scorer.fit(self._doc_tokens, len(vocab))
         self._changed()
-
-    def save(self, folder: str | Path) -> Path:
-        """Write the index (chunks, vocabulary, token ids, score arrays) atomically."""
-
-        def write(tmp: Path) -> dict[str, Any]:
-            self.store.save(tmp)
-            return self._write_parts(tmp)
-
-        with self._lock:
-            return save_folder(folder, write)
 
     @classmethod
     def load(cls, folder: str | Path, *, mmap: bool = True, verify: bool = True) -> BM25Index:

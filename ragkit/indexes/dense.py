@@ -19,7 +19,7 @@ from ragkit.errors import IndexFormatError
 from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.embeddings import Embedder
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
-from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
+from ragkit.indexes.store import ChunkStore, read_manifest
 from ragkit.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -188,16 +188,6 @@ class DenseIndex(ChunkIndex):
             else:
                 self._vindex.load(folder / "index.faiss", kind, mmap)
         self._changed()
-
-    def save(self, folder: str | Path) -> Path:
-        """Write chunks, embeddings and the FAISS index atomically."""
-
-        def write(tmp: Path) -> dict[str, Any]:
-            self.store.save(tmp)
-            return self._write_parts(tmp)
-
-        with self._lock:
-            return save_folder(folder, write)
 
     @classmethod
     def load(
