@@ -509,27 +509,17 @@ class HybridPipeline:
         sparse, dense, sparse_ms, dense_ms, decisions = self._routed_candidates(
             qs, depth, k, filters, traces
         )
+        sides = []  # the retrievers that ran; their batch time is shared evenly per query
+        if cfg.retrieval.mode != "dense":
+            sides.append(("bm25", sparse, sparse_ms))
+        if cfg.retrieval.mode != "bm25":
+            sides.append(("dense", dense, dense_ms))
         per_query: list[list[Hit]] = []
         for i, q in enumerate(qs):
             trace = traces[i]
-            if cfg.retrieval.mode != "dense":
-                trace.add(
-                    "bm25",
-                    sparse_ms / len(qs),
-                    len(self.index.chunks),
-                    sparse[i],
-                    batch_ms=sparse_ms,
-                    batch_size=len(qs),
-                )
-            if cfg.retrieval.mode != "bm25":
-                trace.add(
-                    "dense",
-                    dense_ms / len(qs),
-                    len(self.index.chunks),
-                    dense[i],
-                    batch_ms=dense_ms,
-                    batch_size=len(qs),
-                )
+            for name, runs, ms in sides:
+                n_in = len(self.index.chunks)
+                trace.add(name, ms / len(qs), n_in, runs[i], batch_ms=ms, batch_size=len(qs))
             if cfg.retrieval.mode == "hybrid":
                 start = time.perf_counter()
                 weights, info = self._fusion_weights(q)
