@@ -509,7 +509,8 @@ class HybridPipeline:
         sparse, dense, sparse_ms, dense_ms, decisions = self._routed_candidates(
             qs, depth, k, filters, traces
         )
-        sides = []  # the retrievers that ran; their batch time is shared evenly per query
+        # the retrievers that ran; their batch time is shared evenly per query
+        sides: list[tuple[str, list[list[Hit]], float]] = []
         if cfg.retrieval.mode != "dense":
             sides.append(("bm25", sparse, sparse_ms))
         if cfg.retrieval.mode != "bm25":
