@@ -138,11 +138,14 @@ class RoutingConfig(_Strict):
     """Query routing (`ragkit.routing`): the company a question names becomes a doc_id filter
     on both retrievers, its period and form boost their filings; a filter that leaves fewer
     than `min_hits` (default: k) candidates falls back to the whole index. `enabled` "auto"
-    (default) routes when the index holds filings of two or more companies."""
+    (default) routes when the index holds filings of two or more companies. A question that
+    needs a financial statement boosts that statement's chunks by `statement_boost` and adds
+    those of its preferred filing to the candidates (0 turns this off)."""
 
     enabled: bool | Literal["auto"] = "auto"
     min_confidence: float = Field(0.8, ge=0.0, le=1.0)
     boost: float = Field(0.3, ge=0.0)
+    statement_boost: float = Field(1.0, ge=0.0)
     narrow: bool = True
     min_chunks: int = Field(10, ge=0)
     min_hits: int | None = Field(None, gt=0)
@@ -271,6 +274,7 @@ class HybridPipeline:
         self._router = router
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ragkit-pipeline")
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None
+        self._statements: dict[tuple[str, str], list[Chunk]] | None = None
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -338,6 +342,7 @@ class HybridPipeline:
                 boost=cfg.boost,
                 narrow=cfg.narrow,
                 min_chunks=cfg.min_chunks,
+                statement_boost=cfg.statement_boost,
             )
         if cfg.enabled == "auto" and len(self._router.catalog.entities) < 2:
             return None  # one company (or none known): nothing to route between
@@ -457,6 +462,27 @@ class HybridPipeline:
             self._sections = sections
         return self._sections
 
+    def _statement_hits(self, decision: Any, hits: list[Hit]) -> list[Hit]:
+        """Chunks of the statements a question needs, from its preferred filing, that the
+        retrievers did not return: scored at the floor, so only their boost lifts them."""
+        if not decision.statements or not decision.statement_docs:
+            return []
+        if self._statements is None:
+            table: dict[tuple[str, str], list[Chunk]] = {}
+            for chunk in self.index.chunks:
+                if statement := chunk.metadata.get("statement"):
+                    table.setdefault((chunk.doc_id, statement), []).append(chunk)
+            self._statements = table
+        present = {h.chunk_id for h in hits}
+        floor = min((h.score for h in hits), default=0.0)
+        return [
+            Hit(chunk.id, floor, 0, "statement", chunk)
+            for doc in decision.statement_docs
+            for kind in decision.statements
+            for chunk in self._statements.get((doc, kind), [])
+            if chunk.id not in present
+        ]
+
     def expand(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """Add chunks of the sections the top hits link to, scored parent × discount."""
         cfg = self.config.expansion
@@ -535,13 +561,18 @@ class HybridPipeline:
                 )
             else:
                 hits = sparse[i] if cfg.retrieval.mode == "bm25" else dense[i]
-            if decisions[i] is not None and decisions[i].boosts:
+            decision = decisions[i]
+            if decision is not None and decision.reranks:
                 from ragkit.routing import apply_boosts
 
                 start = time.perf_counter()
                 n_in = len(hits)
-                hits = apply_boosts(hits, decisions[i].boosts)
-                trace.add("routing", _ms(start), n_in, hits, boosts=len(decisions[i].boosts))
+                added = self._statement_hits(decision, hits)
+                hits = apply_boosts([*hits, *added], decision.boosts,
+                                    statements=decision.statements)  # fmt: skip
+                trace.add("routing", _ms(start), n_in, hits, boosts=len(decision.boosts),
+                          statements=list(decision.statements),
+                          added=[h.chunk_id for h in added])  # fmt: skip
             if cfg.expansion.enabled:
                 start = time.perf_counter()
                 n_in = len(hits)

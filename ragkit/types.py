@@ -28,6 +28,10 @@ FILING_METADATA_KEYS: tuple[str, ...] = (
     "ticker",
 )
 
+#: `Document.metadata` key of a paged document's financial-statement pages: {"57": "balance_sheet"}
+#: (see `ragkit.parsers.statements`); chunks on those pages carry `metadata["statement"]`.
+STATEMENT_PAGES_KEY = "statement_pages"
+
 #: The separator used when a section path is written as one string.
 PATH_SEPARATOR = " > "
 

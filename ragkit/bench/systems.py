@@ -123,12 +123,16 @@ def _hash(parts: Any) -> str:
 
 
 def chunks_key(chunks: Sequence[Chunk], **params: Any) -> str:
-    """sha256 of the chunks' ids and search texts plus the given parameters (an index's key)."""
+    """sha256 of the chunks (ids, search texts, pages and metadata, which filters and routing
+    read) plus the given parameters: an index's key."""
     digest = hashlib.sha256()
     for c in chunks:
         digest.update(c.id.encode())
         digest.update(b"\0")
         digest.update(c.search_text.encode())
+        digest.update(b"\0")
+        digest.update(json.dumps([c.page_start, c.page_end, c.metadata], sort_keys=True,
+                                 default=str).encode())  # fmt: skip
         digest.update(b"\1")
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
     digest.update(f"v{CACHE_VERSION}".encode())

@@ -1,4 +1,5 @@
-"""What every chunker attaches to its chunks: filing metadata and resolved cross-references."""
+"""What every chunker attaches to its chunks: filing metadata, resolved cross-references and
+the financial statement a chunk belongs to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any, Protocol
 from ragkit.chunkers.references import SectionIndex, find_references
 from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
 from ragkit.errors import ConfigError
-from ragkit.types import FILING_METADATA_KEYS, Chunk, Document, Section
+from ragkit.parsers.statements import statement_title
+from ragkit.types import FILING_METADATA_KEYS, STATEMENT_PAGES_KEY, Chunk, Document, Section
 
 
 class Chunker(Protocol):
@@ -86,3 +88,24 @@ def link_references(
         if target is not None and target.id not in links:
             links.append(target.id)
     return tuple(links), references
+
+
+def statement_of(
+    doc: Document,
+    page_start: int | None,
+    page_end: int | None,
+    titles: tuple[str, ...] = (),
+) -> str | None:
+    """The financial statement a chunk belongs to ("balance_sheet", ...), or None.
+
+    Paged text knows its statement pages (`STATEMENT_PAGES_KEY`): a chunk touching one belongs
+    to it. Otherwise (HTML) a table chunk belongs to the statement its `titles` name (its
+    caption, then its section titles, nearest first); callers pass no titles for prose.
+    """
+    pages = doc.metadata.get(STATEMENT_PAGES_KEY)
+    if pages is not None:
+        if page_start is None:
+            return None
+        end = page_end if page_end is not None else page_start
+        return next((pages[str(p)] for p in range(page_start, end + 1) if str(p) in pages), None)
+    return next((k for title in titles if (k := statement_title(title))), None)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ragkit.chunkers.common import TokenBudget, base_metadata, link_references
+from ragkit.chunkers.common import TokenBudget, base_metadata, link_references, statement_of
 from ragkit.chunkers.footnotes import footnotes_for, markers_in
 from ragkit.chunkers.references import SectionIndex
 from ragkit.chunkers.text_units import pack_token_ranges, sentence_spans
@@ -193,6 +193,10 @@ class _DocumentChunking:
         metadata["references"] = references
         if any(a.split_row for a in group):
             metadata["split_row"] = True
+        titles = (text.split("\n", 1)[0], *section.path[::-1][:2]) if kind != "prose" else ()
+        statement = statement_of(self.doc, page_start, page_end, titles)
+        if statement:
+            metadata["statement"] = statement
         n_tokens = self.tok.n_special + path_tokens + sum(a.tokens for a in group)
         chunks.append(
             Chunk(

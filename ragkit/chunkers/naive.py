@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from ragkit.chunkers.common import TokenBudget, base_metadata, link_references
+from ragkit.chunkers.common import TokenBudget, base_metadata, link_references, statement_of
 from ragkit.chunkers.references import SectionIndex
 from ragkit.chunkers.tokenizer import TokenCounter
 from ragkit.types import Chunk, Document, Section, stable_id
@@ -90,14 +90,18 @@ class NaiveChunker(TokenBudget):
             links, references = link_references(index, body, None)
             metadata: dict[str, Any] = dict(meta)
             metadata["references"] = references
+            page_start, page_end = (min(pages), max(pages)) if pages else (None, None)
+            statement = statement_of(doc, page_start, page_end)
+            if statement:
+                metadata["statement"] = statement
             chunks.append(
                 Chunk(
                     id=stable_id(doc.id, "", position, body),
                     doc_id=doc.id,
                     text=body,
                     kind="prose",
-                    page_start=min(pages) if pages else None,
-                    page_end=max(pages) if pages else None,
+                    page_start=page_start,
+                    page_end=page_end,
                     metadata=metadata,
                     links=links,
                     position=position,

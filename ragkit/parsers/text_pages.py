@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 from ragkit.errors import EmptyDocumentError
 from ragkit.parsers.headings import (
@@ -27,8 +28,9 @@ from ragkit.parsers.headings import (
     select_by_span,
     title_case,
 )
+from ragkit.parsers.statements import statement_pages
 from ragkit.parsers.tree import HeadingMark, build_tree
-from ragkit.types import Block, Document
+from ragkit.types import STATEMENT_PAGES_KEY, Block, Document
 
 _LETTERS = re.compile(r"[A-Za-z]")
 _ROMANS = ("I", "II", "III", "IV")
@@ -201,7 +203,10 @@ def parse_text_pages(text: str, doc_id: str = "document", source: str = "") -> D
     if not units:
         raise EmptyDocumentError(f"{source or doc_id}: only page furniture found; expected text")
     stream = _structure(units, title_lines)
-    metadata = {"format": "text"}
+    metadata: dict[str, Any] = {"format": "text"}
+    statements = statement_pages(pages)
+    if statements:
+        metadata[STATEMENT_PAGES_KEY] = {str(p): kind for p, kind in statements.items()}
     return Document(id=doc_id, source=source, root=build_tree(doc_id, stream), metadata=metadata)
 
 

@@ -1,4 +1,5 @@
-"""Read a question's targets: companies (from a catalog), fiscal periods and form types.
+"""Read a question's targets: companies (from a catalog), fiscal periods, form types and the
+financial statements it needs.
 
 "What was 3M's FY2018 capex?" -> company 3M, fiscal year 2018; "In Coca-Cola's 10-Q for the
 quarter ended June 27, 2025 ..." -> Coca-Cola, 10-Q, period end 2025-06-27. Companies are only
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from ragkit.routing.cover_page import parse_date
 from ragkit.routing.entities import EntityCatalog
 from ragkit.routing.names import COMMON_WORDS
+from ragkit.routing.statement_intent import StatementMention, statement_intent
 
 PeriodKind = Literal["fiscal_year", "year", "quarter", "date"]
 
@@ -93,6 +95,7 @@ class QueryAnalysis:
     companies: tuple[CompanyMention, ...] = ()
     periods: tuple[PeriodMention, ...] = ()
     form_types: tuple[str, ...] = ()
+    statements: tuple[StatementMention, ...] = ()
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
@@ -110,6 +113,7 @@ class QueryAnalysis:
             "companies": [asdict(c) for c in self.companies],
             "periods": [asdict(p) for p in self.periods],
             "form_types": list(self.form_types),
+            "statements": [asdict(s) for s in self.statements],
         }
 
 
@@ -173,10 +177,8 @@ def extract_form_types(query: str) -> list[str]:
 
 
 class QueryAnalyzer:
-    """Extracts companies (matched against `catalog`), periods and form types from questions.
-
-    Without a catalog only periods and form types are read.
-    """
+    """Extracts companies (matched against `catalog`), periods, form types and the financial
+    statements a question needs (`statement_intent`). Without a catalog, no companies."""
 
     def __init__(self, catalog: EntityCatalog | None = None) -> None:
         self.catalog = catalog
@@ -184,11 +186,16 @@ class QueryAnalyzer:
 
     def analyze(self, query: str) -> QueryAnalysis:
         """Analyse one question."""
+        companies = tuple(self.companies(query))
+        masked = query
+        for c in reversed(companies):  # "Nike revenue" is the company's, not a business line's
+            masked = masked[: c.start] + "the company" + masked[c.end :]
         return QueryAnalysis(
             query=query,
-            companies=tuple(self.companies(query)),
+            companies=companies,
             periods=tuple(extract_periods(query)),
             form_types=tuple(extract_form_types(query)),
+            statements=statement_intent(masked),
         )
 
     def analyze_many(self, queries: list[str]) -> list[QueryAnalysis]:

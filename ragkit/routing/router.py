@@ -6,6 +6,11 @@ per-document boosts, so the filing whose fiscal period covers the named year ran
 the next year's filing, which reports it as the prior period, second. When the question also
 names the form and an exact period that one filing matches, the filter narrows to it. A filter
 whose documents hold too few chunks falls back to a wider one, and then to none.
+
+A question that needs a financial statement ("...shown in the balance sheet", "net PP&E")
+boosts the chunks of that statement (`Chunk.metadata["statement"]`), and names the preferred
+filing whose statement chunks a pipeline adds to the candidates (`statement_docs`): the
+statement is read off the right filing even when neither retriever ranked its page.
 """
 
 from __future__ import annotations
@@ -48,7 +53,14 @@ class RoutingDecision:
     ranked_docs: tuple[str, ...] = ()
     entity_ids: tuple[str, ...] = ()
     fallback: str | None = None
+    statements: dict[str, float] = field(default_factory=dict)
+    statement_docs: tuple[str, ...] = ()
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reranks(self) -> bool:
+        """Whether the decision changes the order of hits (document or statement boosts)."""
+        return bool(self.boosts or self.statements)
 
     @property
     def top_doc(self) -> str | None:
@@ -57,7 +69,7 @@ class RoutingDecision:
 
     def without_filter(self, why: str) -> RoutingDecision:
         """The same decision with its filter dropped (boosts kept): the fallback."""
-        return replace(self, mode="boost" if self.boosts else "none", filters={},
+        return replace(self, mode="boost" if self.reranks else "none", filters={},
                        fallback=why)  # fmt: skip
 
     def to_record(self) -> dict[str, Any]:
@@ -73,6 +85,8 @@ class RoutingDecision:
             "ranked_docs": list(self.ranked_docs[:10]),
             "entities": list(self.entity_ids),
             "fallback": self.fallback,
+            "statements": dict(self.statements),
+            "statement_docs": list(self.statement_docs),
             "analysis": self.analysis.to_dict(),
         }
 
@@ -159,6 +173,8 @@ class Router:
         narrow: filter to the one filing that matches a named form and exact period.
         min_chunks: fall back to a wider scope when the filter's documents hold fewer chunks
             than this (only when the catalog knows chunk counts, i.e. built from chunks).
+        statement_boost: the boost of chunks of a statement the question names (one a metric
+            implies gets `statement_intent.IMPLIED` of it); 0 turns statement routing off.
     """
 
     def __init__(
@@ -169,6 +185,7 @@ class Router:
         boost: float = 0.3,
         narrow: bool = True,
         min_chunks: int = 10,
+        statement_boost: float = 1.0,
     ) -> None:
         if not 0.0 <= min_confidence <= 1.0:
             raise ConfigError(f"min_confidence must be in [0, 1]; got {min_confidence}")
@@ -176,12 +193,15 @@ class Router:
             raise ConfigError(f"boost must be >= 0; got {boost}")
         if min_chunks < 0:
             raise ConfigError(f"min_chunks must be >= 0; got {min_chunks}")
+        if statement_boost < 0:
+            raise ConfigError(f"statement_boost must be >= 0; got {statement_boost}")
         self.catalog = catalog
         self.analyzer = QueryAnalyzer(catalog)
         self.min_confidence = min_confidence
         self.boost = boost
         self.narrow = narrow
         self.min_chunks = min_chunks
+        self.statement_boost = statement_boost
 
     @classmethod
     def from_chunks(
@@ -199,6 +219,22 @@ class Router:
 
     def route(self, query: str) -> RoutingDecision:
         """The routing decision for one question."""
+        decision = self._route_documents(query)
+        if not self.statement_boost or not decision.analysis.statements:
+            return decision
+        statements = {s.kind: round(self.statement_boost * s.weight, 4)
+                      for s in decision.analysis.statements}  # fmt: skip
+        docs: tuple[str, ...] = ()
+        if decision.mode == "filter":
+            in_scope = decision.filters["doc_id"]
+            docs = decision.ranked_docs[:1] or (tuple(in_scope) if len(in_scope) == 1 else ())
+        mode = decision.mode if decision.mode != "none" else "boost"
+        reason = decision.reason + "; statements: " + ", ".join(statements)
+        return replace(decision, mode=mode, statements=statements, statement_docs=docs,
+                       reason=reason)  # fmt: skip
+
+    def _route_documents(self, query: str) -> RoutingDecision:
+        """The company, period and form part of `route`."""
         analysis = self.analyzer.analyze(query)
         sure: dict[str, float] = {}
         unsure: dict[str, float] = {}
@@ -265,18 +301,27 @@ class Router:
         return sum(counts) >= self.min_chunks
 
 
-def apply_boosts(hits: Sequence[Hit], boosts: dict[str, float], source: str = "route") -> list[Hit]:
-    """Re-rank hits by min-max-normalised score plus their document's boost.
+def apply_boosts(
+    hits: Sequence[Hit],
+    boosts: dict[str, float],
+    source: str = "route",
+    statements: dict[str, float] | None = None,
+) -> list[Hit]:
+    """Re-rank hits by min-max-normalised score plus their document's boost and, with
+    `statements` (statement -> boost), the boost of the financial statement they belong to.
 
     The previous score is kept in `Hit.scores[source + "_in"]`; ties break by chunk id. Hits
     need their `chunk` (for its doc_id) to be boosted; hits without one keep their score.
     """
-    if not hits or not boosts:
+    if not hits or not (boosts or statements):
         return list(hits)
+    statements = statements or {}
     scored = []
     for base, h in zip(min_max([h.score for h in hits]), hits, strict=True):
-        doc = h.chunk.doc_id if h.chunk is not None else None
-        scored.append((base + boosts.get(doc, 0.0) if doc else base, h))
+        if h.chunk is not None:
+            base += boosts.get(h.chunk.doc_id, 0.0)
+            base += statements.get(h.chunk.metadata.get("statement", ""), 0.0)
+        scored.append((base, h))
     scored.sort(key=lambda x: (-x[0], x[1].chunk_id))
     return [
         replace(h, score=s, rank=i, source=source, scores={**h.scores, source + "_in": h.score})
@@ -313,7 +358,7 @@ def routed_search(
             hits = None
         if hits is None:
             hits = search([q], depth)[0]
-        hits = apply_boosts(hits, d.boosts)[:k]
+        hits = apply_boosts(hits, d.boosts, statements=d.statements)[:k]
         d.info["latency_ms"] = (time.perf_counter() - t0) * 1000.0
         logger.debug("routed %r: %s (%s)", q[:60], d.mode, d.reason)
         all_hits.append(hits)

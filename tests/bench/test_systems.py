@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,9 @@ def test_beir_corpus_is_one_chunk_per_document(tmp_path: Path) -> None:
     assert info["n_chunks"] == 2
     assert chunks_key(chunks, model="a") != chunks_key(chunks, model="b")
     assert chunks_key(chunks, model="a") != chunks_key(chunks[:1], model="a")
+    # metadata is part of the key: a cached index must not serve stale statement labels
+    relabelled = [replace(chunks[0], metadata={"statement": "balance_sheet"}), chunks[1]]
+    assert chunks_key(relabelled, model="a") != chunks_key(chunks, model="a")
 
 
 def test_skipped_systems_say_what_they_need(

@@ -92,3 +92,30 @@ def test_routing_config_is_validated() -> None:
         HybridPipeline(None, {"routing": {"enabled": True, "min_confidence": 2}})
     with pytest.raises(ConfigError, match="unknown key"):
         HybridPipeline(None, {"routing": {"enable": True}})
+
+
+def test_a_needed_statement_is_read_off_the_preferred_filing(index: Bm25Only) -> None:
+    """The P&L names no word of the statement's table, yet its chunks come first."""
+    question = "Looking at Acme Widgets' P&L, how did fiscal 2024 go?"
+    hits, trace = _pipe(index, narrow=False).retrieve(question)
+    routing = trace.stage("routing")
+    assert routing is not None and routing.info["statements"] == ["income_statement"]
+    assert trace.stage("route").info["statement_docs"] == ["acme-10k-fy2024"]
+    top = hits[0].chunk
+    assert top.doc_id == "acme-10k-fy2024" and top.metadata["statement"] == "income_statement"
+    # switched off, the statement does not lead
+    plain, _ = _pipe(index, narrow=False, statement_boost=0.0).retrieve(question)
+    assert plain[0].chunk.metadata.get("statement") != "income_statement"
+
+
+def test_statement_chunks_missing_from_the_candidates_are_added(index: Bm25Only) -> None:
+    """A filing's statement chunks that neither retriever returned join at the floor score."""
+    pipe = _pipe(index, narrow=False)
+    decision = pipe.router.route("Acme Widgets fiscal 2024 income statement")
+    statement = [c for c in index.chunks if c.doc_id == "acme-10k-fy2024"
+                 and c.metadata.get("statement") == "income_statement"]  # fmt: skip
+    assert statement
+    added = pipe._statement_hits(decision, [])
+    assert {h.chunk_id for h in added} == {c.id for c in statement}
+    assert all(h.source == "statement" and h.score == 0.0 for h in added)
+    assert pipe._statement_hits(decision, added) == []  # present already: nothing added

@@ -23,8 +23,11 @@ def test_company_becomes_a_doc_filter(catalog: EntityCatalog) -> None:
 
 
 def test_no_company_no_filter(catalog: EntityCatalog) -> None:
-    d = Router(catalog).route("What is a typical capex ratio for industrials?")
+    d = Router(catalog).route("What is a typical risk profile for industrials?")
     assert d.mode == "none" and d.filters == {} and d.boosts == {}
+    d = Router(catalog).route("What is a typical capex ratio for industrials?")
+    assert d.filters == {} and d.boosts == {}  # only the statement capex implies
+    assert d.mode == "boost" and d.statements == {"cash_flow_statement": 0.7}
     d = Router(catalog).route("Which company had the best margin in fiscal 2023?")
     assert d.filters == {} and d.mode == "boost"
     assert set(d.boosts) >= {"all-10k-fy2023", "on-10k-fy2023", "it-10k-fy2023"}
@@ -143,3 +146,37 @@ def test_routed_search_filters_then_falls_back(catalog: EntityCatalog) -> None:
     hits, decisions = routed_search(s.search, ["Allstate unit case volume"], 2, router)
     assert decisions[0].fallback and decisions[0].filters == {}
     assert len(hits[0]) == 2 and s.calls[-1] is None
+
+
+def test_a_needed_statement_is_boosted_and_its_filing_named(catalog: EntityCatalog) -> None:
+    d = Router(catalog).route(
+        "What is the year end FY2022 net PPNE for 3M? Answer using the balance sheet."
+    )
+    assert d.mode == "filter" and d.statements == {"balance_sheet": 1.0}
+    assert d.statement_docs == ("mmm-10k-fy2022",)  # the filing of the named year
+    assert d.to_record()["statements"] == {"balance_sheet": 1.0}
+    # no period named: the company's two filings tie, so none is opened for its statement
+    assert Router(catalog).route("3M's balance sheet inventories").statement_docs == ()
+    # no company: statements still boost, across the whole index
+    d = Router(catalog).route("Which balance sheet item matters most for a retailer?")
+    assert d.mode == "boost" and d.filters == {} and d.statement_docs == ()
+    assert d.statements == {"balance_sheet": 1.0} and d.reranks
+    off = Router(catalog, statement_boost=0.0).route("3M's FY2022 balance sheet")
+    assert off.statements == {} and off.statement_docs == ()
+
+
+def test_apply_boosts_adds_the_statement_boost() -> None:
+    def hit(cid: str, doc: str, score: float, rank: int, statement: str | None) -> Hit:
+        meta = {"statement": statement} if statement else {}
+        return Hit(cid, score, rank, "rrf", Chunk(cid, doc, cid, metadata=meta))
+
+    hits = [
+        hit("mdna", "d1", 10.0, 1, None),
+        hit("note", "d1", 8.0, 2, None),
+        hit("bs", "d1", 5.0, 3, "balance_sheet"),
+        hit("cf", "d1", 0.0, 4, "cash_flow_statement"),
+    ]
+    out = apply_boosts(hits, {}, statements={"balance_sheet": 1.0})
+    # normalised: mdna 1.0, note 0.6, bs 0.5 + 1.0, cf 0.0
+    assert [h.chunk_id for h in out] == ["bs", "mdna", "note", "cf"]
+    assert out[0].score == pytest.approx(1.5)
