@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ragkit.routing.statement_intent import statement_intent
+
 #: Words that carry no evidence: question words, glue, and filing boilerplate.
 STOPWORDS: frozenset[str] = frozenset(
     """a about above according across after again against all also am an and any are as at
@@ -107,16 +109,14 @@ _CUE_WORDS = {
 }
 
 
-#: Financial statements named in a question → a pattern for their heading lines.
-STATEMENTS: dict[str, str] = {
-    "income statement": r"^\W*(?:consolidated\s+)?statements?\s+of\s+(?:consolidated\s+)?"
-    r"(?:income|operations|earnings)",
-    "statement of income": r"^\W*(?:consolidated\s+)?statements?\s+of\s+(?:income|earnings)",
-    "p&l": r"^\W*(?:consolidated\s+)?statements?\s+of\s+(?:income|operations|earnings)",
-    "balance sheet": r"^\W*(?:consolidated\s+)?(?:balance\s+sheets?|statements?\s+of\s+"
-    r"financial\s+position)",
-    "cash flow": r"^\W*(?:consolidated\s+)?statements?\s+of\s+cash\s+flows?",
-    "statement of cash flows": r"^\W*(?:consolidated\s+)?statements?\s+of\s+cash\s+flows?",
+#: Heading lines of each financial statement (grep patterns; pdftotext may split "Shee t").
+STATEMENT_HEADINGS: dict[str, str] = {
+    "balance_sheet": r"^\W*(?:(?:condensed|consolidated)\s+)*(?:balance\s+shee\s?ts?"
+    r"|statements?\s+of\s+(?:consolidated\s+)?financial\s+(?:position|condition))",
+    "income_statement": r"^\W*(?:(?:condensed|consolidated)\s+)*(?:statements?\s+of\s+"
+    r"(?:consolidated\s+)?(?:incom\s?e|operations|earnings)|income\s+statements?)",
+    "cash_flow_statement": r"^\W*(?:(?:condensed|consolidated)\s+)*statements?\s+of\s+"
+    r"(?:consolidated\s+)?cash\s+flows?",
 }
 
 
@@ -198,7 +198,8 @@ def analyze(question: str, exclude: set[str] | None = None) -> QuestionTerms:
         out.references = []
     low = q.lower()
     out.cues = [title for key, title in _CUE_WORDS.items() if key in low]
-    out.statements = list(dict.fromkeys(rx for key, rx in STATEMENTS.items() if key in low))
+    # the statements the question names or its metric implies (the pipeline router's reading)
+    out.statements = [STATEMENT_HEADINGS[m.kind] for m in statement_intent(q)]
     tokens = [w.lower().strip("'-") for w in _WORD.findall(q)]
     content: list[str | None] = []
     for t in tokens:

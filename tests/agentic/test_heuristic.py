@@ -130,3 +130,22 @@ def test_router_picks_the_filing_by_company_and_period(tmp_path: Path) -> None:
     assert plain._route("What did Globex Corporation report?", files, views) == (set(), {})
     result = routed.run("What were Acme Widgets' quarterly liquidity sources in Q2 2024?")
     assert result.evidence and result.evidence[0].file == "acme-10q-2024q2.htm"
+
+
+def test_the_agent_greps_the_statement_a_question_needs() -> None:
+    """The agent reads statements as the pipeline's router does: named or implied by the metric."""
+    import re
+
+    from ragkit.agentic.question import STATEMENT_HEADINGS, analyze
+
+    terms = analyze("What is the FY2018 capital expenditure amount for 3M?")
+    assert terms.statements == [STATEMENT_HEADINGS["cash_flow_statement"]]
+    terms = analyze("Using the balance sheet, what were year-end inventories?")
+    assert terms.statements == [STATEMENT_HEADINGS["balance_sheet"]]
+    assert analyze("What drove the gross margin change?").statements == []
+    heading = re.compile(STATEMENT_HEADINGS["balance_sheet"], re.I)
+    assert heading.search("Consolidated Balance Shee t")  # as pdftotext splits it
+    assert heading.search("CONDENSED CONSOLIDATED BALANCE SHEETS")
+    assert not heading.search("Total assets on the balance sheet")
+    income = re.compile(STATEMENT_HEADINGS["income_statement"], re.I)
+    assert income.search("Consolidated Statement of Incom e")
