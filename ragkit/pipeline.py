@@ -274,7 +274,7 @@ class HybridPipeline:
         self._router = router
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ragkit-pipeline")
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None
-        self._statements: dict[tuple[str, str], list[Chunk]] | None = None
+        self._statements: Any = None  # ragkit.routing.StatementLookup, built at first use
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -462,27 +462,6 @@ class HybridPipeline:
             self._sections = sections
         return self._sections
 
-    def _statement_hits(self, decision: Any, hits: list[Hit]) -> list[Hit]:
-        """Chunks of the statements a question needs, from its preferred filing, that the
-        retrievers did not return: scored at the floor, so only their boost lifts them."""
-        if not decision.statements or not decision.statement_docs:
-            return []
-        if self._statements is None:
-            table: dict[tuple[str, str], list[Chunk]] = {}
-            for chunk in self.index.chunks:
-                if statement := chunk.metadata.get("statement"):
-                    table.setdefault((chunk.doc_id, statement), []).append(chunk)
-            self._statements = table
-        present = {h.chunk_id for h in hits}
-        floor = min((h.score for h in hits), default=0.0)
-        return [
-            Hit(chunk.id, floor, 0, "statement", chunk)
-            for doc in decision.statement_docs
-            for kind in decision.statements
-            for chunk in self._statements.get((doc, kind), [])
-            if chunk.id not in present
-        ]
-
     def expand(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """Add chunks of the sections the top hits link to, scored parent × discount."""
         cfg = self.config.expansion
@@ -563,13 +542,13 @@ class HybridPipeline:
                 hits = sparse[i] if cfg.retrieval.mode == "bm25" else dense[i]
             decision = decisions[i]
             if decision is not None and decision.reranks:
-                from ragkit.routing import apply_boosts
+                from ragkit.routing import StatementLookup, apply_routing
 
                 start = time.perf_counter()
                 n_in = len(hits)
-                added = self._statement_hits(decision, hits)
-                hits = apply_boosts([*hits, *added], decision.boosts,
-                                    statements=decision.statements)  # fmt: skip
+                if self._statements is None and decision.statement_docs:
+                    self._statements = StatementLookup(self.index.chunks)
+                hits, added = apply_routing(hits, decision, self._statements)
                 trace.add("routing", _ms(start), n_in, hits, boosts=len(decision.boosts),
                           statements=list(decision.statements),
                           added=[h.chunk_id for h in added])  # fmt: skip

@@ -2,7 +2,8 @@
 
 `EntityCatalog` lists the companies and documents of an index; `QueryAnalyzer` reads the
 companies, periods and form types a question names; `Router` turns that into a doc_id filter
-plus per-document boosts (`RoutingDecision`), with a fallback when the filter is too narrow.
+plus per-document and per-statement boosts (`RoutingDecision`), with a fallback when the
+filter is too narrow; `apply_routing` re-ranks a retriever's hits by a decision.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from ragkit.routing.query_analyzer import (
     QueryAnalysis,
     QueryAnalyzer,
 )
-from ragkit.routing.router import Router, RoutingDecision, apply_boosts, routed_search
+from ragkit.routing.router import (
+    Router,
+    RoutingDecision,
+    StatementLookup,
+    apply_boosts,
+    apply_routing,
+    routed_search,
+)
 
 __all__ = [
     "CompanyMention",
@@ -28,7 +36,9 @@ __all__ = [
     "QueryAnalyzer",
     "Router",
     "RoutingDecision",
+    "StatementLookup",
     "apply_boosts",
+    "apply_routing",
     "cover_metadata",
     "load_metadata_file",
     "routed_search",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from ragkit.errors import ConfigError
 from ragkit.fusion.normalize import min_max
 from ragkit.routing.entities import DocRecord, EntityCatalog
 from ragkit.routing.query_analyzer import PeriodMention, QueryAnalysis, QueryAnalyzer
-from ragkit.types import Hit
+from ragkit.types import Chunk, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -329,6 +329,41 @@ def apply_boosts(
     ]
 
 
+class StatementLookup:
+    """The chunks of each (document, statement) of a corpus, to add a needed statement of the
+    preferred filing that retrieval missed (see `RoutingDecision.statement_docs`)."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        self.table: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in chunks:
+            if statement := chunk.metadata.get("statement"):
+                self.table.setdefault((chunk.doc_id, statement), []).append(chunk)
+
+    def missing(self, decision: RoutingDecision, hits: Sequence[Hit]) -> list[Hit]:
+        """The needed statements' chunks of the decision's filings absent from `hits`, scored
+        at the hits' floor, so that only their statement boost lifts them."""
+        if not decision.statements or not decision.statement_docs:
+            return []
+        present = {h.chunk_id for h in hits}
+        floor = min((h.score for h in hits), default=0.0)
+        return [
+            Hit(chunk.id, floor, 0, "statement", chunk)
+            for doc in decision.statement_docs
+            for kind in decision.statements
+            for chunk in self.table.get((doc, kind), [])
+            if chunk.id not in present
+        ]
+
+
+def apply_routing(
+    hits: Sequence[Hit], decision: RoutingDecision, lookup: StatementLookup | None = None
+) -> tuple[list[Hit], list[Hit]]:
+    """Re-rank hits by the decision's document and statement boosts, after adding the missing
+    statement chunks `lookup` finds; returns (hits, the added ones)."""
+    added = lookup.missing(decision, hits) if lookup is not None else []
+    return apply_boosts([*hits, *added], decision.boosts, statements=decision.statements), added
+
+
 def routed_search(
     search: SearchFn,
     queries: Sequence[str],
@@ -337,14 +372,17 @@ def routed_search(
     *,
     min_hits: int | None = None,
     depth: int | None = None,
+    chunks: Iterable[Chunk] | None = None,
 ) -> tuple[list[list[Hit]], list[RoutingDecision]]:
     """Search each query under its routing decision; returns (hits per query, decisions).
 
     `search` is any retriever's batched `search(queries, k, filters=...)`. Each query is
     searched with its filter to `depth` (default 3k) candidates; when fewer than `min_hits`
     (default k) come back, the unfiltered search is used instead and the decision records the
-    fallback. Boosts re-rank the candidates, then the top k are kept.
+    fallback. Boosts re-rank the candidates (`apply_routing`; given the retriever's `chunks`,
+    a needed statement's missing chunks join first), then the top k are kept.
     """
+    lookup = StatementLookup(chunks) if chunks is not None else None
     min_hits = k if min_hits is None else min_hits
     depth = max(k, depth or 3 * k)
     all_hits: list[list[Hit]] = []
@@ -358,7 +396,7 @@ def routed_search(
             hits = None
         if hits is None:
             hits = search([q], depth)[0]
-        hits = apply_boosts(hits, d.boosts, statements=d.statements)[:k]
+        hits = apply_routing(hits, d, lookup)[0][:k]
         d.info["latency_ms"] = (time.perf_counter() - t0) * 1000.0
         logger.debug("routed %r: %s (%s)", q[:60], d.mode, d.reason)
         all_hits.append(hits)

@@ -110,12 +110,14 @@ def test_a_needed_statement_is_read_off_the_preferred_filing(index: Bm25Only) ->
 
 def test_statement_chunks_missing_from_the_candidates_are_added(index: Bm25Only) -> None:
     """A filing's statement chunks that neither retriever returned join at the floor score."""
-    pipe = _pipe(index, narrow=False)
-    decision = pipe.router.route("Acme Widgets fiscal 2024 income statement")
+    from ragkit.routing import StatementLookup
+
+    decision = _pipe(index, narrow=False).router.route("Acme Widgets fiscal 2024 income statement")
     statement = [c for c in index.chunks if c.doc_id == "acme-10k-fy2024"
                  and c.metadata.get("statement") == "income_statement"]  # fmt: skip
     assert statement
-    added = pipe._statement_hits(decision, [])
+    lookup = StatementLookup(index.chunks)
+    added = lookup.missing(decision, [])
     assert {h.chunk_id for h in added} == {c.id for c in statement}
     assert all(h.source == "statement" and h.score == 0.0 for h in added)
-    assert pipe._statement_hits(decision, added) == []  # present already: nothing added
+    assert lookup.missing(decision, added) == []  # present already: nothing added

@@ -180,3 +180,29 @@ def test_apply_boosts_adds_the_statement_boost() -> None:
     # normalised: mdna 1.0, note 0.6, bs 0.5 + 1.0, cf 0.0
     assert [h.chunk_id for h in out] == ["bs", "mdna", "note", "cf"]
     assert out[0].score == pytest.approx(1.5)
+
+
+def test_routed_search_adds_the_needed_statement(catalog: EntityCatalog) -> None:
+    """Given the retriever's chunks, the preferred filing's statement joins even when the
+    retriever returned none of its words."""
+    chunks = [
+        Chunk(id="ko1", doc_id="ko-10k-fy2024", text="unit case volume grew 2 percent"),
+        Chunk(
+            id="ko2",
+            doc_id="ko-10k-fy2024",
+            text="Total assets 100,549 Total equity 26,908",
+            metadata={"statement": "balance_sheet"},
+        ),  # fmt: skip
+        Chunk(id="ko3", doc_id="ko-10q-2025q2", text="unit case volume grew 1 percent"),
+    ]
+    question = ["Coca-Cola FY2024 balance sheet: how did unit case volume grow?"]
+    s = _OverlapSearch([c for c in chunks if c.id != "ko2"])  # the statement is never retrieved
+    hits, decisions = routed_search(s.search, question, 2, Router(catalog), min_hits=1,
+                                    chunks=chunks)  # fmt: skip
+    assert decisions[0].statement_docs == ("ko-10k-fy2024",)
+    top = hits[0][0]  # joined at the retrieved hits' floor score; its boost lifted it
+    assert top.chunk_id == "ko2" and top.scores["route_in"] == min(
+        h.scores["route_in"] for h in hits[0]
+    )
+    plain, _ = routed_search(s.search, question, 2, Router(catalog), min_hits=1)
+    assert "ko2" not in {h.chunk_id for h in plain[0]}
