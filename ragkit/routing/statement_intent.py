@@ -52,7 +52,8 @@ _ALL_THREE = re.compile(r"\bcapital[-\s]intensi(?:ve|ty)\b", re.I)
 #: figures and questions answered outside the primary statements
 _NARRATIVE = re.compile(
     r"\badjusted\b|\bnon[-\s]?GAAP\b|\bguidance\b|\boutlook\b|\bexpect(?:s|ed)?\b|\bforecast"
-    r"|\bdr(?:ove|ivers?|iven)\b|^\s*why\b|\bwhy\s+(?:did|does|do|is|was|were|has|have)\b|\bsegments?\b|\bregions?\b|\bgeograph",
+    r"|\bdr(?:ove|ivers?|iven)\b|^\s*why\b|\bwhy\s+(?:did|does|do|is|was|were|has|have)\b"
+    r"|\bsegments?\b|\bregions?\b|\bgeograph",
     re.I,
 )
 #: "<Capitalised words> revenue/sales": a product, segment or region line, unless the words

@@ -20,6 +20,9 @@ from ragkit.parsers.statements import page_statement, statement_pages, statement
         ("Consolidated Statements of Operations and Comprehensive Loss", "income_statement"),
         ("Consolidated Statement of Earnings", "income_statement"),
         ("Consolidated Income Statements", "income_statement"),
+        ("INCOME STATEMENTS", "income_statement"),  # Microsoft's titles
+        ("CASH FLOWS STATEMENTS", "cash_flow_statement"),
+        ("COMPREHENSIVE INCOME STATEMENTS", None),
         ("CONSOLIDATED STATEMENTS OF CASH FLOWS", "cash_flow_statement"),
         ("Condensed Consolidated Statements of Cash Flows (Unaudited)", "cash_flow_statement"),
         ("Consolidated Balance Sheets (continued)", "balance_sheet"),
@@ -27,6 +30,7 @@ from ragkit.parsers.statements import page_statement, statement_pages, statement
         ("Consolidated Statements of Shareholders' Equity", None),
         ("Notes to Consolidated Financial Statements", None),
         ("See the consolidated balance sheets.", None),
+        ("Impact of derivatives on the Consolidated statements of income", None),
         ("are included in the consolidated balance sheets;", None),
         ("Consolidated Balance Sheets .......... 52", None),  # an index of statements
         (
@@ -41,19 +45,26 @@ def test_statement_titles(line: str, kind: str | None) -> None:
     assert statement_title(line) == kind
 
 
-def _page(title: str, n_figures: int) -> list[str]:
+def _page(title: str, n_figures: int, bare: int = 0) -> list[str]:
     lines = ["Table of Contents", "", "Orbital Freight Corp.", title, "(In millions)", ""]
     for i in range(n_figures):
         lines += [f"Line item {i}", f"{1000 + 37 * i:,}"]
+    for i in range(bare):  # amounts under 1,000, alone on their line as pdftotext writes them
+        lines += [f"Small item {i}", str(12 + 7 * i)]
     return lines
 
 
 def test_a_statement_page_opens_with_its_title_and_is_dense_with_figures() -> None:
     assert page_statement(_page("Consolidated Balance Sheets", 20)) == "balance_sheet"
-    # an index of the statements, or a narrative page that names one, holds few figures
+    # small amounts count when enough figures are formatted as amounts
+    assert page_statement(_page("Consolidated Statements of Cash Flows", 10, bare=10)) == (
+        "cash_flow_statement"
+    )
+    # an index of the statements (bare page numbers) or a page naming one has too few
     assert page_statement(_page("Consolidated Balance Sheets", 5)) is None
-    # the title must open the page, not sit below its first lines
-    late = ["x"] * 12 + _page("Consolidated Balance Sheets", 20)
+    assert page_statement(_page("Consolidated Balance Sheets", 0, bare=30)) is None
+    # the title must open the page: a note's column header "Balance Sheet" comes later
+    late = ["x"] * 6 + _page("Consolidated Balance Sheets", 20)
     assert page_statement(late) is None
 
 
