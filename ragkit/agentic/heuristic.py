@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ragkit.agentic.base import AgentBase, check_request
-from ragkit.agentic.question import QuestionTerms, analyze, word_pattern
+from ragkit.agentic.question import STATEMENT_HEADINGS, QuestionTerms, analyze, word_pattern
 from ragkit.agentic.result import AgentResult, Evidence, count_tokens
 from ragkit.agentic.tools import ReadResult, Tools
 from ragkit.agentic.views import SectionSpan, View
@@ -84,6 +84,19 @@ class _Unit:
     counts: dict[int, int] = field(default_factory=dict)
     lines: set[int] = field(default_factory=set)
     score: float = 0.0
+
+
+class _Routing(NamedTuple):
+    """What the query router says about a question over the agent's files: the files it
+    filters to, its per-file period/form boosts, and the statements the question needs
+    (None: no router read the question, so the agent's own reading stands)."""
+
+    files: set[str]
+    boosts: dict[str, float]
+    statements: tuple[str, ...] | None = None
+
+
+_NO_ROUTING = _Routing(set(), {})
 
 
 class HeuristicAgent(AgentBase):
@@ -173,7 +186,10 @@ class HeuristicAgent(AgentBase):
         for f in files:
             exclude |= _identity_words(views[f])
         terms = analyze(question, exclude)
-        chosen = self._choose_files(terms, files, views, self._route(question, files, views))
+        routing = self._route(question, files, views)
+        if routing.statements is not None:  # the router's reading (company names masked)
+            terms.statements = [STATEMENT_HEADINGS[kind] for kind in routing.statements]
+        chosen = self._choose_files(terms, files, views, routing)
         patterns = self._patterns(terms)
         units = self._grep_units(tools, patterns, chosen, views, filters)
         self._score(units, patterns, terms, views, chosen)
@@ -188,13 +204,11 @@ class HeuristicAgent(AgentBase):
         )
 
     # -- steps --------------------------------------------------------------------------------
-    def _route(
-        self, question: str, files: list[str], views: dict[str, View]
-    ) -> tuple[set[str], dict[str, float]]:
-        """The files the router filters to (a certain company match) and its per-file
-        period/form boosts (0..0.3); empty when routing is off or finds nothing."""
+    def _route(self, question: str, files: list[str], views: dict[str, View]) -> _Routing:
+        """The files the router filters to (a certain company match), its per-file
+        period/form boosts (0..0.3) and the statements it reads; nothing when routing is off."""
         if not self.routing or len(files) < 2:
-            return set(), {}
+            return _NO_ROUTING
         key = tuple(files)
         if key not in self._routers:
             from ragkit.routing import Router
@@ -207,14 +221,14 @@ class HeuristicAgent(AgentBase):
         decision = router.route(question)
         chosen = {stems[d] for d in decision.filters.get("doc_id", []) if d in stems}
         boosts = {stems[d]: b for d, b in decision.boosts.items() if d in stems}
-        return chosen, boosts
+        return _Routing(chosen, boosts, tuple(m.kind for m in decision.analysis.statements))
 
     def _choose_files(
         self,
         terms: QuestionTerms,
         files: list[str],
         views: dict[str, View],
-        routed: tuple[set[str], dict[str, float]] = (set(), {}),
+        routed: _Routing = _NO_ROUTING,
     ) -> list[str]:
         """Files the question names (company, ticker, form, period; the router's choice),
         best first; all files when nothing identifies a document."""
@@ -224,9 +238,9 @@ class HeuristicAgent(AgentBase):
             meta = views[f].metadata
             score = 0.0
             names = _company_names(views[f])
-            if f in routed[0] or any(n and n in qnorm for n in names):
+            if f in routed.files or any(n and n in qnorm for n in names):
                 score += 4.0  # the question names this file's company
-            score += 5.0 * routed[1].get(f, 0.0)  # the router's period/form preference
+            score += 5.0 * routed.boosts.get(f, 0.0)  # the router's period/form preference
             ticker = str(meta.get("ticker", ""))
             if ticker and re.search(rf"\b{re.escape(ticker)}\b", terms.question):
                 score += 2.0

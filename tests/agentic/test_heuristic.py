@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.agentic import HeuristicAgent, Tools
+from ragkit.agentic.question import analyze
 from ragkit.errors import ConfigError, QueryError
 from tests.synthetic import FACTS_10K, FACTS_10Q, write_synthetic_corpus
 
@@ -121,13 +122,20 @@ def test_router_picks_the_filing_by_company_and_period(tmp_path: Path) -> None:
     tools = routed.tools.fork()
     files = [f.file for f in tools.glob("*").files]
     views = {f: tools.view(f) for f in files}
-    chosen, boosts = routed._route("Acme Widgets liquidity in its 10-Q for Q2 2024", files, views)
-    assert chosen == {"acme-10q-2024q2.htm"}
-    chosen, boosts = routed._route("What did Globex Corporation report?", files, views)
-    assert chosen == {"globex-10k-fy2023.htm"}
-    assert routed._route("What is goodwill?", files, views) == (set(), {})
+    got = routed._route("Acme Widgets liquidity in its 10-Q for Q2 2024", files, views)
+    assert got.files == {"acme-10q-2024q2.htm"}
+    got = routed._route("What did Globex Corporation report?", files, views)
+    assert got.files == {"globex-10k-fy2023.htm"}
+    got = routed._route("What is goodwill?", files, views)
+    assert (got.files, got.boosts) == (set(), {})
     plain = HeuristicAgent(examples, view_cache=tmp_path, routing=False)
-    assert plain._route("What did Globex Corporation report?", files, views) == (set(), {})
+    got = plain._route("What did Globex Corporation report?", files, views)
+    assert (got.files, got.boosts) == (set(), {}) and got.statements is None
+    # the routed agent reads statements as the pipeline's router does: the company name is
+    # masked, so "Acme Widgets revenue" is the company's revenue, not a business line's
+    question = "What was Acme Widgets revenue in fiscal 2024?"
+    assert routed._route(question, files, views).statements == ("income_statement",)
+    assert analyze(question).statements == []  # the agent's own, unmasked reading
     result = routed.run("What were Acme Widgets' quarterly liquidity sources in Q2 2024?")
     assert result.evidence and result.evidence[0].file == "acme-10q-2024q2.htm"
 
@@ -136,7 +144,7 @@ def test_the_agent_greps_the_statement_a_question_needs() -> None:
     """The agent reads statements as the pipeline's router does: named or implied by the metric."""
     import re
 
-    from ragkit.agentic.question import STATEMENT_HEADINGS, analyze
+    from ragkit.agentic.question import STATEMENT_HEADINGS
 
     terms = analyze("What is the FY2018 capital expenditure amount for 3M?")
     assert terms.statements == [STATEMENT_HEADINGS["cash_flow_statement"]]
