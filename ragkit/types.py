@@ -1,4 +1,5 @@
-"""The small, frozen types every stage exchanges: Block, Section, Document, Chunk, Hit, Trace.
+"""The small, frozen types every stage exchanges: Block, Section, Document, Chunk, Hit, Trace,
+and the one `Retriever` contract every searchable thing in ragkit satisfies.
 
 Ids are derived from content and position with sha256 (`stable_id`), never random, so that
 re-parsing and re-indexing the same corpus yields the same ids.
@@ -7,9 +8,9 @@ re-parsing and re-indexing the same corpus yields the same ids.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 BlockKind = Literal["paragraph", "table", "heading", "list_item"]
 SectionKind = Literal["document", "part", "item", "note", "heading"]
@@ -219,6 +220,24 @@ class Hit:
     source: str
     chunk: Chunk | None = None
     scores: dict[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """The contract of everything that searches: BM25, dense and hybrid indexes, a routed
+    retriever, the pipeline, an agent. One call serves a batch of queries.
+
+    `search` returns, per query and in query order, at most `k` hits ranked 1.. best first.
+    `filters` restrict the candidates by chunk metadata (``{"doc_id": [...]}``, see
+    `ragkit.indexes.filters`). Empty or non-string queries, a bare string instead of a list,
+    and k < 1 raise `ragkit.errors.QueryError`; an empty list of queries returns [].
+    """
+
+    def search(
+        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """For each query, its top-k hits, best first."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from ragkit.bench import metrics as m
 from ragkit.bench.attribution import attribute, count_stages
@@ -26,7 +26,7 @@ from ragkit.bench.report import BenchReport, SystemResult, environment_info, wri
 from ragkit.bench.significance import compare_all
 from ragkit.bench.tasks import EvidenceItem, NormCache, QueryScore, Task, task_for
 from ragkit.errors import ConfigError
-from ragkit.types import Chunk, Hit, Trace
+from ragkit.types import Chunk, Hit, Retriever, Trace
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +44,6 @@ DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 20)
 
 #: A query's filters: a fixed mapping, or a function of the query (None: no filter).
 FilterRule = Mapping[str, Any] | Callable[[BenchQuery], Mapping[str, Any] | None] | None
-
-
-@runtime_checkable
-class Retriever(Protocol):
-    """The contract every ragkit system offers (BM25, dense, hybrid, pipeline, agents)."""
-
-    def search(
-        self, queries: Sequence[str], k: int, filters: Mapping[str, Any] | None = None
-    ) -> list[list[Hit]]:
-        """For each query, its top-k hits, best first."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,16 @@
-"""Shared helpers of the fusion methods: validate runs and weights, build the fused Hits."""
+"""The `Hit`-list side of fusion: name runs, resolve weights, call the array core once and
+build the fused Hits."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ragkit.errors import ConfigError
+from ragkit.fusion.core import Run, check_weights, fuse_scores, top_keys
 from ragkit.types import Chunk, Hit
 
 Weights = Sequence[float] | Mapping[str, float] | None
-
-
-def dedupe(run: Sequence[Hit]) -> list[Hit]:
-    """A run with duplicate chunk ids reduced to their first (best-ranked) occurrence."""
-    seen: set[str] = set()
-    out: list[Hit] = []
-    for hit in run:
-        if hit.chunk_id not in seen:
-            seen.add(hit.chunk_id)
-            out.append(hit)
-    return out
 
 
 def run_name(run: Sequence[Hit], index: int) -> str:
@@ -44,19 +36,22 @@ def resolve_weights(runs: Sequence[Sequence[Hit]], weights: Weights) -> list[flo
         values = [weights.get(n, 1.0) for n in names]
     else:
         values = list(weights)
-        if len(values) != len(runs):
-            raise ConfigError(
-                f"got {len(values)} fusion weights for {len(runs)} runs; expected one per run"
-            )
-    out: list[float] = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise ConfigError(f"fusion weight {v!r} is invalid; expected a number >= 0")
-        out.append(float(v))
-    return out
+    return check_weights(values, len(runs))
 
 
-def build_hits(method: str, fused: Mapping[str, float], runs: Sequence[Sequence[Hit]]) -> list[Hit]:
+def fuse_hits(
+    method: str, runs: Sequence[Sequence[Hit]], weights: Weights, **params: Any
+) -> list[Hit]:
+    """Fuse Hit runs with `method` of `ragkit.fusion.core` (keys are chunk ids)."""
+    w = resolve_weights(runs, weights)
+    arrays = [
+        Run(run_name(r, i), [h.chunk_id for h in r], [float(h.score) for h in r])
+        for i, r in enumerate(runs)
+    ]
+    return build_hits(method, fuse_scores(method, arrays, w, **params), runs)
+
+
+def build_hits(method: str, fused: Mapping[Any, float], runs: Sequence[Sequence[Hit]]) -> list[Hit]:
     """Fused scores → Hits sorted by (-score, chunk_id), with rank, chunk and merged scores.
 
     Each output hit's `scores` merges the input hits' `scores` and their stage scores (keyed
@@ -71,10 +66,10 @@ def build_hits(method: str, fused: Mapping[str, float], runs: Sequence[Sequence[
             merged[hit.source] = float(hit.score)
             if hit.chunk is not None and hit.chunk_id not in chunks:
                 chunks[hit.chunk_id] = hit.chunk
-    order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
     out: list[Hit] = []
-    for rank, (cid, score) in enumerate(order, start=1):
+    for rank, cid in enumerate(top_keys(dict(fused), None, str), start=1):
+        score = float(fused[cid])
         scores = dict(stage_scores.get(cid, {}))
-        scores[method] = float(score)
-        out.append(Hit(cid, float(score), rank, method, chunks.get(cid), scores))
+        scores[method] = score
+        out.append(Hit(cid, score, rank, method, chunks.get(cid), scores))
     return out

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ragkit.errors import ConfigError
-from ragkit.fusion._runs import Weights, build_hits, dedupe, resolve_weights
+from ragkit.fusion._runs import Weights, fuse_hits
 from ragkit.types import Hit
 
 
@@ -21,11 +20,4 @@ def rrf(runs: Sequence[Sequence[Hit]], weights: Weights = None, k: float = 60) -
 
     >>> # a doc ranked 1st in one run and 3rd in another scores 1/61 + 1/63
     """
-    if isinstance(k, bool) or not isinstance(k, int | float) or k < 0:
-        raise ConfigError(f"rrf k must be a number >= 0, got {k!r}")
-    w = resolve_weights(runs, weights)
-    fused: dict[str, float] = {}
-    for run, weight in zip(runs, w, strict=True):
-        for position, hit in enumerate(dedupe(run), start=1):
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (k + position)
-    return build_hits("rrf", fused, runs)
+    return fuse_hits("rrf", runs, weights, k=k)

@@ -2,7 +2,8 @@
 
 Both sides index each chunk's `search_text`. Building runs dense encoding and BM25 indexing in
 two threads; searching runs both retrievers in two threads (torch, FAISS and scipy release
-the GIL) and, in hybrid mode, fuses the runs with `ragkit.fusion.fuse`. `search_both` returns
+the GIL) and, in hybrid mode, fuses the two (rows, scores) runs with `ragkit.fusion.core`,
+building Hits for the top k only. `search_both` returns
 the two candidate runs, at their own depth, for the fusion and pipeline stages.
 
 Example:
@@ -23,13 +24,15 @@ from typing import Any
 import numpy as np
 
 from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
+from ragkit.fusion import method_params
+from ragkit.fusion.core import Run, fuse_scores, top_keys
 from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.base import check_queries
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.dense import DenseIndex
 from ragkit.indexes.embeddings import Embedder
 from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
-from ragkit.types import Chunk, Hit
+from ragkit.types import Chunk, Hit, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,12 @@ class HybridIndex:
         if len(self.bm25) or len(self.dense):
             if [c.id for c in self.bm25.chunks] != [c.id for c in self.dense.chunks]:
                 raise ConfigError("the BM25 and dense indexes given hold different chunks")
+        unknown = sorted(set(fusion_params or {}) - set(method_params(fusion)))
+        if unknown:
+            raise ConfigError(
+                f"fusion method {fusion!r} got unknown parameters {unknown}; "
+                f"it accepts {method_params(fusion)}"
+            )
         self.fusion = fusion
         self.fusion_params = dict(fusion_params or {})
         self.weights = list(weights) if weights is not None else None
@@ -203,11 +212,8 @@ class HybridIndex:
             return self.dense.search(qs, k, filters)
         if not qs:
             return []
-        if self._plain_rrf():
-            rows = self._rows_both(qs, max(k, depth or self.depth), mask)
-            return [self._rrf_rows(s, d, k) for s, d in zip(*rows, strict=True)]
-        sparse, dense = self.search_both(qs, max(k, depth or self.depth), filters)
-        return [self._fuse(s, d, k) for s, d in zip(sparse, dense, strict=True)]
+        rows = self._rows_both(qs, max(k, depth or self.depth), mask)
+        return [self._fuse_rows(s, d, k) for s, d in zip(*rows, strict=True)]
 
     def search_one(
         self,
@@ -219,57 +225,29 @@ class HybridIndex:
         """`search` for a single query."""
         return self.search([query], k, filters, mode)[0]
 
-    def _plain_rrf(self) -> bool:
-        """Whether fusion is plain (weighted) RRF, which `_rrf_rows` computes directly."""
-        k = self.fusion_params.get("k", 60)
-        return (
-            self.fusion == "rrf"
-            and set(self.fusion_params) <= {"k"}
-            and isinstance(k, int | float)
-            and not isinstance(k, bool)
-            and k >= 0
-            and (self.weights is None or (len(self.weights) == 2 and min(self.weights) >= 0))
-        )
+    def retrievers(self) -> dict[str, Retriever]:
+        """The two sides by name, for a `HybridPipeline` that fuses them itself."""
+        return {"bm25": self.bm25, "dense": self.dense}
 
-    def _rrf_rows(
+    def _fuse_rows(
         self, sparse: tuple[np.ndarray, np.ndarray], dense: tuple[np.ndarray, np.ndarray], k: int
     ) -> list[Hit]:
-        """RRF straight from the two (rows, scores) runs, Hits made for the top k only: the
-        ranking, ties (by chunk id) and `scores` of `ragkit.fusion.rrf`, minus ~200 interim
-        Hits per query (measured: a third of the fused path's overhead over dense alone)."""
-        rrf_k = float(self.fusion_params.get("k", 60))
-        weights = self.weights or [1.0, 1.0]
-        fused: dict[int, float] = {}
-        parts: dict[int, dict[str, float]] = {}
-        runs = ((sparse, weights[0], self.bm25.source), (dense, weights[1], self.dense.source))
-        for (rows, scores), weight, name in runs:
-            position = 0
-            for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-                part = parts.setdefault(row, {})
-                if name in part:
-                    continue  # a duplicate row: only its best rank counts
-                position += 1
-                part[name] = score
-                fused[row] = fused.get(row, 0.0) + weight / (rrf_k + position)
+        """Fuse the two (rows, scores) runs with `ragkit.fusion.core` and build Hits for the
+        top k only (the ranking, ties by chunk id, and `scores` of `ragkit.fusion.fuse`)."""
+        lists = [(self.bm25.source, sparse), (self.dense.source, dense)]
+        runs = [Run(name, rows.tolist(), scores.tolist()) for name, (rows, scores) in lists]
+        fused = fuse_scores(self.fusion, runs, self.weights, **self.fusion_params)
         chunks = self.bm25.store._chunks
-        top = sorted(fused, key=lambda r: (-fused[r], chunks[r].id))[:k]
+        parts: dict[int, dict[str, float]] = {}
+        for name, (rows, scores) in reversed(lists):  # a row's first occurrence in a run wins
+            for row, score in zip(rows[::-1].tolist(), scores[::-1].tolist(), strict=True):
+                parts.setdefault(row, {})[name] = score
+        top = top_keys(fused, k, lambda row: chunks[row].id)
         return [
-            Hit(chunks[r].id, fused[r], rank, "rrf", chunks[r], {**parts[r], "rrf": fused[r]})
+            Hit(chunks[r].id, fused[r], rank, self.fusion, chunks[r],
+                {**parts[r], self.fusion: fused[r]})
             for rank, r in enumerate(top, start=1)
-        ]
-
-    def _fuse(self, sparse: list[Hit], dense: list[Hit], k: int) -> list[Hit]:
-        from ragkit.fusion import fuse
-
-        fused = fuse([sparse, dense], self.fusion, self.weights, **self.fusion_params)
-        out = []
-        for rank, h in enumerate(fused[:k], start=1):
-            chunk = h.chunk
-            if chunk is None:
-                row = self.bm25.store.row(h.chunk_id)
-                chunk = None if row is None else self.bm25.store[row]
-            out.append(Hit(h.chunk_id, h.score, rank, h.source, chunk, dict(h.scores)))
-        return out
+        ]  # fmt: skip
 
     # -- persistence --------------------------------------------------------------------
     def params(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ragkit.errors import IndexFormatError, IndexStateError, QueryError
+from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
 from ragkit.indexes import BM25Index, DenseIndex, Embedder, EmbeddingCache, HybridIndex
 from ragkit.types import Chunk
 
@@ -207,8 +207,10 @@ def test_int8_query_encoder_agrees_with_float_and_ignores_batching(
     assert "12,407 full-time employees" in fast.search([q], k=3)[0][0].chunk.text
 
 
-def test_direct_rrf_matches_the_fusion_module(hybrid: HybridIndex) -> None:
-    """The row-level RRF fast path gives `ragkit.fusion.rrf`'s ranks, scores and ties."""
+@pytest.mark.parametrize("method", ["rrf", "convex", "combsum", "combmnz", "dbsf"])
+def test_row_fusion_matches_the_fusion_module(hybrid: HybridIndex, method: str) -> None:
+    """The index fuses (rows, scores) arrays with the same core as `ragkit.fusion.fuse` over
+    Hits: identical ranks, scores, ties and `scores` for every method and weighting."""
     from ragkit.fusion import fuse
 
     queries = [
@@ -217,24 +219,23 @@ def test_direct_rrf_matches_the_fusion_module(hybrid: HybridIndex) -> None:
         "goodwill impairment",
     ]
     for weights in (None, [0.7, 0.3]):
-        hybrid.weights = weights
+        hybrid.fusion, hybrid.weights = method, weights
         try:
-            assert hybrid._plain_rrf()
             fast = hybrid.search(queries, k=8, depth=20)
             sparse, dense = hybrid.search_both(queries, 20)
         finally:
-            hybrid.weights = None
+            hybrid.fusion, hybrid.weights = "rrf", None
         for got, s, d in zip(fast, sparse, dense, strict=True):
-            want = fuse([s, d], "rrf", weights)[:8]
+            want = fuse([s, d], method, weights)[:8]
             assert [h.chunk_id for h in got] == [h.chunk_id for h in want]
-            assert [h.score for h in got] == pytest.approx([h.score for h in want])
+            assert [h.score for h in got] == [h.score for h in want]
             assert [h.scores for h in got] == [h.scores for h in want]
-            assert all(h.chunk is not None and h.source == "rrf" for h in got)
-    hybrid.fusion = "combmnz"
-    try:
-        assert not hybrid._plain_rrf() and hybrid.search(queries[:1], k=3)[0][0].source == "combmnz"
-    finally:
-        hybrid.fusion = "rrf"
+            assert all(h.chunk is not None and h.source == method for h in got)
+
+
+def test_unknown_fusion_parameters_are_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown parameters"):
+        HybridIndex(fusion="rrf", fusion_params={"norm": "minmax"})
 
 
 def test_clear_query_caches_forgets_recent_queries(embedder: Embedder) -> None:
