@@ -48,16 +48,12 @@ def _agent(args: argparse.Namespace) -> Any:
         extra = {"max_steps": args.max_steps} if args.max_steps else {}
         return HeuristicAgent(args.dir, **extra)
     from ragkit.agentic.llm import LLMAgent
-    from ragkit.generators.chat import CohereChat, OpenAICompatibleChat
+    from ragkit.generators.chat import get_chat_client
 
-    if args.provider == "cohere":
-        client: Any = CohereChat(model=args.model or "command-a-03-2025", base_url=args.base_url)
-    else:
-        if not args.model:
-            raise ConfigError("--policy llm with --provider openai needs --model NAME")
-        client = OpenAICompatibleChat(
-            args.model, base_url=args.base_url or "https://api.openai.com/v1"
-        )
+    if args.provider == "openai" and not args.model:
+        raise ConfigError("--policy llm with --provider openai needs --model NAME")
+    options = {"base_url": args.base_url} if args.base_url else {}
+    client = get_chat_client(f"{args.provider}:{args.model or ''}", **options)
     extra = {"max_steps": args.max_steps} if args.max_steps else {}
     return LLMAgent(args.dir, client, **extra)
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragkit.errors import ConfigError
 from ragkit.generators.base import Answer, Citation, Generator
 from ragkit.generators.chat import (
+    CHAT_CLIENTS,
     ChatClient,
     ChatResponse,
     CohereChat,
     OpenAICompatibleChat,
     ToolCall,
+    get_chat_client,
 )
 from ragkit.generators.context import (
     ORDERINGS,
@@ -25,32 +26,43 @@ from ragkit.generators.context import (
     render_context,
 )
 from ragkit.generators.extractive import ExtractiveGenerator
+from ragkit.models import DEFAULT_OPENAI_CHAT_MODEL
+from ragkit.registry import Registry
 
-GENERATORS = ("extractive", "cohere", "openai")
+
+def _extractive(arg: str, /, **options: Any) -> Generator:
+    return ExtractiveGenerator(**options)
+
+
+def _cohere(arg: str, /, **options: Any) -> Generator:
+    from ragkit.generators.cohere import CohereGenerator
+
+    return CohereGenerator(model=arg, **options) if arg else CohereGenerator(**options)
+
+
+def _openai(arg: str, /, **options: Any) -> Generator:
+    from ragkit.generators.openai_compatible import OpenAICompatibleGenerator
+
+    model = arg or options.pop("model", "") or DEFAULT_OPENAI_CHAT_MODEL
+    return OpenAICompatibleGenerator(model=model, **options)
+
+
+#: Generator factories by spec kind; each takes the text after ':' (a model) and options.
+GENERATORS: Registry[Generator] = Registry("generator", examples="'extractive', 'openai:MODEL'")
+GENERATORS.register("extractive", _extractive, "quotes the context's best sentences (no model)")
+GENERATORS.register("cohere", _cohere, "a Cohere chat model, answers citing [n] blocks")
+GENERATORS.register(
+    "openai", _openai, f"an OpenAI-compatible chat model (default {DEFAULT_OPENAI_CHAT_MODEL})"
+)
 
 
 def get_generator(spec: str = "extractive", **options: Any) -> Generator:
     """A generator from a spec: "extractive", "cohere[:MODEL]", "openai[:MODEL]"."""
-    if not isinstance(spec, str):
-        raise ConfigError(f"generator spec must be a string, got {spec!r}")
-    kind, _, model = spec.strip().partition(":")
-    if kind == "extractive":
-        return ExtractiveGenerator(**options)
-    if kind == "cohere":
-        from ragkit.generators.cohere import CohereGenerator
-
-        return CohereGenerator(model=model, **options) if model else CohereGenerator(**options)
-    if kind == "openai":
-        from ragkit.generators.openai_compatible import OpenAICompatibleGenerator
-
-        model = model or options.pop("model", "") or "gpt-4o-mini"
-        return OpenAICompatibleGenerator(model=model, **options)
-    raise ConfigError(
-        f"unknown generator {kind!r} in spec {spec!r}; expected one of {list(GENERATORS)}"
-    )
+    return GENERATORS.get(spec, **options)
 
 
 __all__ = [
+    "CHAT_CLIENTS",
     "GENERATORS",
     "ORDERINGS",
     "Answer",
@@ -64,6 +76,7 @@ __all__ = [
     "OpenAICompatibleChat",
     "ToolCall",
     "assemble_context",
+    "get_chat_client",
     "get_generator",
     "lost_in_the_middle",
     "render_context",

@@ -3,8 +3,10 @@
 `ChatClient.chat(messages, tools=None, **params) -> ChatResponse` takes OpenAI-style
 messages (`{"role": "user", "content": "..."}`, assistant `tool_calls`, `tool` replies with
 `tool_call_id`) and OpenAI-style tool schemas (`{"type": "function", "function": {...}}`),
-which Cohere's v2 API also accepts. Both clients retry 429/5xx/timeouts with bounded backoff
-and then raise ragkit's typed provider errors; API keys are never logged.
+which Cohere's v2 API also accepts. Both clients reach their API through one
+`ragkit.remote.RemoteSettings` (key, URL, timeout, retries with bounded backoff, then ragkit's
+typed provider errors; API keys are never logged). `get_chat_client("openai:MODEL@URL")` or
+`get_chat_client("cohere[:MODEL]")` builds one from a spec (the `CHAT_CLIENTS` registry).
 """
 
 from __future__ import annotations
@@ -13,23 +15,18 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ragkit.errors import ConfigError, ProviderError
-from ragkit.rerankers.remote import (
-    RetryPolicy,
-    TransientFailure,
-    api_key_from_env,
-    call_with_retries,
-    cohere_call,
-    cohere_client,
-    raise_for_status,
-)
+from ragkit.models import DEFAULT_COHERE_CHAT_MODEL, DEFAULT_OPENAI_BASE_URL
+from ragkit.registry import Registry
+from ragkit.remote import COHERE_KEY_ENV, OPENAI_KEY_ENV, LazyClient, RemoteSettings
+
+if TYPE_CHECKING:
+    import cohere
+    import httpx
 
 logger = logging.getLogger(__name__)
-
-OPENAI_KEY_ENV = ("OPENAI_API_KEY",)
-COHERE_KEY_ENV = ("CO_API_KEY", "COHERE_API_KEY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +76,12 @@ class ChatClient(Protocol):
         ...
 
 
+def _check_model(model: str) -> str:
+    if not model or not isinstance(model, str):
+        raise ConfigError(f"model must be a non-empty string, got {model!r}")
+    return model
+
+
 def _check_messages(messages: list[dict[str, Any]]) -> None:
     if not isinstance(messages, list) or not messages:
         raise ConfigError(f"messages must be a non-empty list of dicts, got {messages!r:.100}")
@@ -89,39 +92,37 @@ def _check_messages(messages: list[dict[str, Any]]) -> None:
 
 class OpenAICompatibleChat:
     """Chat over any OpenAI-compatible `/chat/completions` endpoint (OpenAI, vLLM,
-    llama.cpp's server, Ollama's /v1), through httpx."""
+    llama.cpp's server, Ollama's /v1), through httpx; the key (OPENAI_API_KEY) is optional,
+    since local servers need none."""
 
     def __init__(
         self,
         model: str,
-        base_url: str = "https://api.openai.com/v1",
+        base_url: str = DEFAULT_OPENAI_BASE_URL,
         api_key: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
     ) -> None:
-        if not model or not isinstance(model, str):
-            raise ConfigError(f"model must be a non-empty string, got {model!r}")
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 seconds, got {timeout!r}")
-        self.model = model
-        self.base_url = base_url.rstrip("/")
-        self.timeout = float(timeout)
-        self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
-        self._api_key = api_key_from_env(api_key, OPENAI_KEY_ENV)
-        self._client: Any = None
+        self.model = _check_model(model)
+        self.remote = RemoteSettings.of(
+            "OpenAI-compatible API",
+            OPENAI_KEY_ENV,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+        )
+        self._client: LazyClient[httpx.Client] = LazyClient(self.remote.http_client)
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without a trailing '/'."""
+        return self.remote.base_url or DEFAULT_OPENAI_BASE_URL
 
     def __repr__(self) -> str:
         return f"OpenAICompatibleChat(model={self.model!r}, base_url={self.base_url!r})"
-
-    def _http(self) -> Any:
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(timeout=self.timeout)
-        return self._client
 
     def chat(
         self,
@@ -134,41 +135,9 @@ class OpenAICompatibleChat:
         payload: dict[str, Any] = {"model": self.model, "messages": messages, **params}
         if tools:
             payload["tools"] = tools
-        headers = {"content-type": "application/json"}
-        if self._api_key:
-            headers["authorization"] = f"Bearer {self._api_key}"
-        url = f"{self.base_url}/chat/completions"
-
-        def attempt() -> Any:
-            import httpx
-
-            try:
-                response = self._http().post(url, json=payload, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise TransientFailure("timeout", f"no answer within {self.timeout}s") from exc
-            except httpx.TransportError as exc:
-                raise TransientFailure("connection", f"{type(exc).__name__}: {exc}") from exc
-            raise_for_status(
-                response.status_code,
-                response.text,
-                provider="OpenAI-compatible API",
-                what="chat",
-                retry_after=response.headers.get("retry-after"),
-            )
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise ProviderError(
-                    f"OpenAI-compatible API at {self.base_url} answered non-JSON: "
-                    f"{response.text[:200]!r}"
-                ) from exc
-
         start = time.perf_counter()
-        data = call_with_retries(
-            attempt, provider="OpenAI-compatible API", what="chat", policy=self.policy
-        )
-        latency = (time.perf_counter() - start) * 1000
-        return _parse_openai(data, latency)
+        data = self.remote.post_json(self._client.get(), "/chat/completions", payload, "chat")
+        return _parse_openai(data, (time.perf_counter() - start) * 1000)
 
 
 def _parse_openai(data: Any, latency_ms: float) -> ChatResponse:
@@ -206,31 +175,27 @@ class CohereChat:
 
     def __init__(
         self,
-        model: str = "command-a-03-2025",
+        model: str = DEFAULT_COHERE_CHAT_MODEL,
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
     ) -> None:
-        if not model or not isinstance(model, str):
-            raise ConfigError(f"model must be a non-empty string, got {model!r}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 seconds, got {timeout!r}")
-        self.model = model
-        self.base_url = base_url
-        self.timeout = float(timeout)
-        self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
-        self._api_key = api_key_from_env(api_key, COHERE_KEY_ENV)
-        self._client: Any = None
+        self.model = _check_model(model)
+        self.remote = RemoteSettings.of(
+            "Cohere",
+            COHERE_KEY_ENV,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+        )
+        self._client: LazyClient[cohere.ClientV2] = LazyClient(self.remote.cohere_client)
 
     def __repr__(self) -> str:
-        return f"CohereChat(model={self.model!r}, base_url={self.base_url!r})"
-
-    def _sdk(self) -> Any:
-        if self._client is None:
-            self._client = cohere_client(self._api_key, self.base_url, self.timeout)
-        return self._client
+        return f"CohereChat(model={self.model!r}, base_url={self.remote.base_url!r})"
 
     def chat(
         self,
@@ -240,18 +205,17 @@ class CohereChat:
     ) -> ChatResponse:
         """One Cohere v2 chat turn with OpenAI-style messages and tools."""
         _check_messages(messages)
-        client = self._sdk()
+        client = self._client.get()
         kwargs: dict[str, Any] = dict(params)
         if tools:
             kwargs["tools"] = tools
         start = time.perf_counter()
-        response = cohere_call(
-            lambda: client.chat(model=self.model, messages=messages, **kwargs),
-            what="chat",
-            policy=self.policy,
+        response = self.remote.call_cohere(
+            # the SDK serialises OpenAI-style dicts as they are; its hint names only its models
+            lambda: client.chat(model=self.model, messages=messages, **kwargs),  # type: ignore[arg-type]
+            "chat",
         )
-        latency = (time.perf_counter() - start) * 1000
-        return _parse_cohere(response, latency)
+        return _parse_cohere(response, (time.perf_counter() - start) * 1000)
 
 
 def _parse_cohere(response: Any, latency_ms: float) -> ChatResponse:
@@ -279,3 +243,42 @@ def _parse_cohere(response: Any, latency_ms: float) -> ChatResponse:
     return ChatResponse(
         text, calls, usage, response, getattr(response, "finish_reason", None), latency_ms
     )
+
+
+def _openai_chat(arg: str, /, **options: Any) -> ChatClient:
+    """ "openai:MODEL[@BASE_URL]": the model is required (no server has a universal default)."""
+    model, _, base_url = arg.partition("@")
+    model = model or options.pop("model", "")
+    if not model:
+        raise ConfigError(f"chat spec 'openai:{arg}' names no model; expected openai:MODEL[@URL]")
+    if base_url:
+        options["base_url"] = base_url
+    return OpenAICompatibleChat(model, **options)
+
+
+def _cohere_chat(arg: str, /, **options: Any) -> ChatClient:
+    """ "cohere[:MODEL][@BASE_URL]"."""
+    model, _, base_url = arg.partition("@")
+    if base_url:
+        options["base_url"] = base_url
+    if model:
+        options["model"] = model
+    return CohereChat(**options)
+
+
+#: Chat clients by spec kind, shared by the LLM agent's CLI and benchmark.
+CHAT_CLIENTS: Registry[ChatClient] = Registry(
+    "chat client", examples="'openai:MODEL@http://localhost:8000/v1', 'cohere:MODEL'"
+)
+CHAT_CLIENTS.register(
+    "openai", _openai_chat, "any OpenAI-compatible /chat/completions server (OpenAI, vLLM, ...)"
+)
+CHAT_CLIENTS.register(
+    "cohere", _cohere_chat, f"Cohere v2 chat (default {DEFAULT_COHERE_CHAT_MODEL})"
+)
+
+
+def get_chat_client(spec: str, **options: Any) -> ChatClient:
+    """A chat client from a spec: "openai:MODEL[@BASE_URL]" or "cohere[:MODEL][@BASE_URL]";
+    `options` (api_key, timeout, max_retries, backoff, base_url) go to its constructor."""
+    return CHAT_CLIENTS.get(spec, **options)

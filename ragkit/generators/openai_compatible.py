@@ -7,6 +7,7 @@ from typing import Any
 
 from ragkit.generators.chat import OpenAICompatibleChat
 from ragkit.generators.llm import ChatGenerator
+from ragkit.models import DEFAULT_OPENAI_BASE_URL
 
 
 class OpenAICompatibleGenerator(ChatGenerator):
@@ -15,13 +16,15 @@ class OpenAICompatibleGenerator(ChatGenerator):
     def __init__(
         self,
         model: str,
-        base_url: str = "https://api.openai.com/v1",
+        base_url: str = DEFAULT_OPENAI_BASE_URL,
         api_key: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
         budget_tokens: int = 3000,
         order: str = "lost_in_the_middle",
+        *,
+        backoff: float = 0.5,
         **chat_params: Any,
     ) -> None:
-        client = OpenAICompatibleChat(model, base_url, api_key, timeout, max_retries)
+        client = OpenAICompatibleChat(model, base_url, api_key, timeout, max_retries, backoff)
         super().__init__(client, budget_tokens, order, **chat_params)

@@ -7,11 +7,13 @@ Specs: "cross-encoder:PATH_OR_NAME", "cohere" or "cohere:MODEL", "none".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from ragkit.errors import ConfigError, QueryError
 from ragkit.fusion.normalize import min_max
+from ragkit.models import DEFAULT_COHERE_RERANK_MODEL
+from ragkit.registry import Registry
 from ragkit.types import Hit
 
 
@@ -86,42 +88,36 @@ class IdentityReranker:
         return list(hits[:n])
 
 
-def _cross_encoder(arg: str, **kw: Any) -> Reranker:
+def _cross_encoder(arg: str, /, **options: Any) -> Reranker:
     from ragkit.rerankers.cross_encoder import CrossEncoderReranker
 
     if not arg:
         raise ConfigError("cross-encoder spec needs a model: 'cross-encoder:PATH_OR_NAME'")
-    return CrossEncoderReranker(arg, **kw)
+    return CrossEncoderReranker(arg, **options)
 
 
-def _cohere(arg: str, **kw: Any) -> Reranker:
+def _cohere(arg: str, /, **options: Any) -> Reranker:
     from ragkit.rerankers.cohere import CohereReranker
 
-    return CohereReranker(model=arg, **kw) if arg else CohereReranker(**kw)
+    return CohereReranker(model=arg, **options) if arg else CohereReranker(**options)
 
 
-def _none(arg: str, **kw: Any) -> Reranker:
+def _none(arg: str, /, **options: Any) -> Reranker:
     return IdentityReranker()
 
 
-#: Reranker factories by spec prefix; each takes the text after ':' and keyword options.
-RERANKERS: dict[str, Callable[..., Reranker]] = {
-    "cross-encoder": _cross_encoder,
-    "cohere": _cohere,
-    "none": _none,
-}
+#: Reranker factories by spec kind; each takes the text after ':' and keyword options.
+RERANKERS: Registry[Reranker] = Registry(
+    "reranker", examples="'cross-encoder:PATH', 'cohere:rerank-v3.5'"
+)
+RERANKERS.register(
+    "cross-encoder", _cross_encoder, "a local sentence-transformers cross-encoder (folder/name)"
+)
+RERANKERS.register("cohere", _cohere, f"Cohere Rerank (default {DEFAULT_COHERE_RERANK_MODEL})")
+RERANKERS.register("none", _none, "no reranking: keeps the incoming order, cut to k")
 
 
 def get_reranker(spec: str, **options: Any) -> Reranker:
     """Build a reranker from a spec such as "cross-encoder:./models/scifact-ce" or
     "cohere:rerank-v3.5"; ConfigError naming the known kinds otherwise (never None)."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise ConfigError(f"reranker spec must be a non-empty string, got {spec!r}")
-    kind, _, arg = spec.strip().partition(":")
-    factory = RERANKERS.get(kind)
-    if factory is None:
-        raise ConfigError(
-            f"unknown reranker {kind!r} in spec {spec!r}; expected one of {sorted(RERANKERS)} "
-            "(e.g. 'cross-encoder:PATH', 'cohere:rerank-v3.5')"
-        )
-    return factory(arg, **options)
+    return RERANKERS.get(spec, **options)

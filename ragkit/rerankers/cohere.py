@@ -13,17 +13,20 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ragkit.errors import ConfigError, ProviderError
+from ragkit.models import DEFAULT_COHERE_RERANK_MODEL
+from ragkit.remote import COHERE_KEY_ENV, LazyClient, RemoteSettings
 from ragkit.rerankers.base import Reranker, check_rerank_args, get_reranker, hit_text, rescored
 from ragkit.rerankers.ledger import CostLedger, LedgerEntry
-from ragkit.rerankers.remote import RetryPolicy, api_key_from_env, cohere_call, cohere_client
 from ragkit.types import Hit
+
+if TYPE_CHECKING:
+    import cohere
 
 logger = logging.getLogger(__name__)
 
-COHERE_KEY_ENV = ("CO_API_KEY", "COHERE_API_KEY")
 WORDS_PER_TOKEN = 0.75
 
 
@@ -41,7 +44,7 @@ class CohereReranker:
 
     def __init__(
         self,
-        model: str = "rerank-v3.5",
+        model: str = DEFAULT_COHERE_RERANK_MODEL,
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
@@ -61,35 +64,33 @@ class CohereReranker:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{label} must be a positive int, got {value!r}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.model = model
-        self.base_url = base_url
-        self.timeout = float(timeout)
-        self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
+        self.remote = RemoteSettings.of(
+            "Cohere",
+            COHERE_KEY_ENV,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+        )
         self.max_docs_per_request = max_docs_per_request
         self.max_tokens_per_doc = max_tokens_per_doc
         self.parallelism = parallelism
         self.fallback = get_reranker(fallback) if isinstance(fallback, str) else fallback
         self.ledger = ledger if ledger is not None else CostLedger()
         self.name = name
-        self._api_key = api_key_from_env(api_key, COHERE_KEY_ENV)
-        self._client: Any = None
+        self._client: LazyClient[cohere.ClientV2] = LazyClient(self.remote.cohere_client)
 
     def __repr__(self) -> str:
-        return f"CohereReranker(model={self.model!r}, base_url={self.base_url!r})"
-
-    def _sdk(self) -> Any:
-        if self._client is None:
-            self._client = cohere_client(self._api_key, self.base_url, self.timeout)
-        return self._client
+        return f"CohereReranker(model={self.model!r}, base_url={self.remote.base_url!r})"
 
     def _request(self, query: str, documents: list[str]) -> list[float]:
         """One rerank request; returns a relevance score per document (in input order)."""
-        client = self._sdk()
+        client = self._client.get()
         start = time.perf_counter()
         try:
-            response = cohere_call(
+            response = self.remote.call_cohere(
                 lambda: client.rerank(
                     model=self.model,
                     query=query,
@@ -97,8 +98,7 @@ class CohereReranker:
                     top_n=len(documents),
                     max_tokens_per_doc=self.max_tokens_per_doc,
                 ),
-                what="rerank",
-                policy=self.policy,
+                "rerank",
             )
         except ProviderError as exc:
             self.ledger.record(

@@ -1,0 +1,312 @@
+"""Remote model APIs: one `RemoteSettings` (key, URL, timeout, retries) for every client.
+
+The Cohere reranker, the Cohere chat client and the OpenAI-compatible chat client all reach
+their API through a `RemoteSettings`: the key comes from the caller or the environment, the
+SDK or HTTP client is built on first use (`LazyClient`), and each call either succeeds, fails
+at once (bad key → AuthenticationError, other 4xx → ProviderError), or fails transiently
+(429, 5xx, timeout, refused connection) and is retried with bounded exponential backoff until
+the budget is spent, then raises RateLimitError, ProviderTimeoutError or ProviderError.
+Messages and logs never contain API keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from ragkit.errors import (
+    AuthenticationError,
+    ConfigError,
+    DependencyError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+)
+
+if TYPE_CHECKING:
+    import cohere
+    import httpx
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+C = TypeVar("C")
+FailureKind = Literal["rate_limit", "server", "timeout", "connection"]
+
+#: Environment variables holding a Cohere key, in lookup order.
+COHERE_KEY_ENV = ("CO_API_KEY", "COHERE_API_KEY")
+#: Environment variables holding an OpenAI(-compatible) key, in lookup order.
+OPENAI_KEY_ENV = ("OPENAI_API_KEY",)
+
+
+class TransientFailure(Exception):
+    """Raised inside an attempt for a failure worth retrying (429, 5xx, timeout)."""
+
+    def __init__(self, kind: FailureKind, detail: str, retry_after: float | None = None):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently to retry: `max_retries` after the first attempt, waiting
+    `backoff · 2^i` seconds (capped at `max_backoff`, or the server's Retry-After if shorter
+    than the cap)."""
+
+    max_retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise ConfigError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
+        if self.max_retries < 0:
+            raise ConfigError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.backoff < 0 or self.max_backoff < 0:
+            raise ConfigError(
+                f"backoff times must be >= 0, got {self.backoff!r} and {self.max_backoff!r}"
+            )
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number `attempt` (0-based)."""
+        wait = min(self.max_backoff, self.backoff * (2**attempt))
+        if retry_after is not None and retry_after >= 0:
+            wait = min(self.max_backoff, max(wait, retry_after))
+        return wait
+
+
+def call_with_retries(
+    attempt: Callable[[], T],
+    *,
+    provider: str,
+    what: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] | None = None,
+) -> T:
+    """Run `attempt` until it succeeds, retrying TransientFailure within `policy`'s budget;
+    then raise the typed error for the last failure. `sleep` defaults to `time.sleep`."""
+    wait_for = sleep or time.sleep
+    last: TransientFailure | None = None
+    for i in range(policy.max_retries + 1):
+        try:
+            return attempt()
+        except TransientFailure as failure:
+            last = failure
+            if i == policy.max_retries:
+                break
+            wait = policy.delay(i, failure.retry_after)
+            logger.info(
+                "%s %s: %s (%s); retry %d/%d in %.2fs",
+                provider,
+                what,
+                failure.kind,
+                failure.detail,
+                i + 1,
+                policy.max_retries,
+                wait,
+            )
+            wait_for(wait)
+    assert last is not None
+    message = f"{provider} {what} failed after {policy.max_retries + 1} attempt(s): {last.detail}"
+    if last.kind == "rate_limit":
+        raise RateLimitError(message + "; slow down or raise max_retries")
+    if last.kind == "timeout":
+        raise ProviderTimeoutError(message + "; raise the timeout or check the server")
+    raise ProviderError(message)
+
+
+def raise_for_status(
+    status: int, body: str, *, provider: str, what: str, retry_after: str | None = None
+) -> None:
+    """Turn an HTTP status into success (2xx), a TransientFailure, or a typed error."""
+    if 200 <= status < 300:
+        return
+    excerpt = " ".join(body.split())[:300]
+    if status in (401, 403):
+        raise AuthenticationError(
+            f"{provider} {what} rejected the API key (HTTP {status}): {excerpt}; "
+            "check the key in the environment"
+        )
+    if status == 429:
+        raise TransientFailure("rate_limit", f"HTTP 429: {excerpt}", _seconds(retry_after))
+    if status >= 500 or status == 408:
+        raise TransientFailure("server", f"HTTP {status}: {excerpt}", _seconds(retry_after))
+    raise ProviderError(f"{provider} {what} failed with HTTP {status}: {excerpt}")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _key_from_env(explicit: str | None, names: tuple[str, ...]) -> str | None:
+    """The explicit key, else the first of the environment variables `names` that is set."""
+    if explicit:
+        return explicit
+    return next((value for name in names if (value := os.environ.get(name))), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """How to reach one remote model API: provider name (for messages), API key (explicit,
+    else the first of `key_env` set in the environment when the settings are made), base
+    URL (None: the SDK's default), per-request timeout in seconds, and retry policy.
+
+    The key never appears in `repr`, logs or error messages.
+    """
+
+    provider: str
+    key_env: tuple[str, ...] = ()
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    timeout: float = 60.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        timeout = self.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise ConfigError(f"timeout must be > 0 seconds, got {timeout!r}")
+        url = self.base_url
+        if url is not None and (
+            not isinstance(url, str) or not url.startswith(("http://", "https://"))
+        ):
+            raise ConfigError(f"base_url must be an http(s) URL, got {url!r}")
+        object.__setattr__(self, "timeout", float(timeout))
+        object.__setattr__(self, "base_url", url.rstrip("/") if url else None)
+        object.__setattr__(self, "api_key", _key_from_env(self.api_key, self.key_env))
+
+    @classmethod
+    def of(
+        cls,
+        provider: str,
+        key_env: tuple[str, ...],
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+    ) -> RemoteSettings:
+        """Settings from the flat keyword options the remote clients' constructors take."""
+        return cls(provider, key_env, api_key, base_url, timeout, RetryPolicy(max_retries, backoff))
+
+    def require_key(self) -> str:
+        """The API key; AuthenticationError naming the environment variables when none."""
+        if self.api_key:
+            return self.api_key
+        where = " or ".join(self.key_env) or "the provider's key variable"
+        raise AuthenticationError(f"no {self.provider} API key: pass api_key or set {where}")
+
+    def call(self, attempt: Callable[[], T], what: str) -> T:
+        """Run one API call with these settings' retries (see `call_with_retries`)."""
+        return call_with_retries(attempt, provider=self.provider, what=what, policy=self.retry)
+
+    def http_client(self) -> httpx.Client:
+        """An `httpx.Client` with this timeout (for OpenAI-compatible servers)."""
+        import httpx
+
+        return httpx.Client(timeout=self.timeout)
+
+    def post_json(self, client: httpx.Client, path: str, payload: dict[str, Any], what: str) -> Any:
+        """POST `payload` to `{base_url}{path}` with retries (Bearer key when there is one);
+        the decoded JSON answer. Non-JSON answers are a ProviderError."""
+        import httpx
+
+        headers = {"content-type": "application/json"}
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        url = f"{self.base_url or ''}{path}"
+
+        def attempt() -> Any:
+            try:
+                response = client.post(url, json=payload, headers=headers)
+            except httpx.TimeoutException as exc:
+                raise TransientFailure("timeout", f"no answer within {self.timeout}s") from exc
+            except httpx.TransportError as exc:
+                raise TransientFailure("connection", f"{type(exc).__name__}: {exc}") from exc
+            raise_for_status(
+                response.status_code,
+                response.text,
+                provider=self.provider,
+                what=what,
+                retry_after=response.headers.get("retry-after"),
+            )
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise ProviderError(
+                    f"{self.provider} at {self.base_url} answered non-JSON: {response.text[:200]!r}"
+                ) from exc
+
+        return self.call(attempt, what)
+
+    def cohere_client(self) -> cohere.ClientV2:
+        """A `cohere.ClientV2` without the SDK's own retries (ragkit retries itself)."""
+        key = self.require_key()
+        try:
+            import cohere
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise DependencyError("the Cohere client needs `pip install cohere`") from exc
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": 0}
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        return cohere.ClientV2(api_key=key, **kwargs)
+
+    def call_cohere(self, fn: Callable[[], T], what: str) -> T:
+        """Call the Cohere SDK with these retries, mapping SDK/httpx exceptions to typed ones."""
+
+        def attempt() -> T:
+            import httpx
+            from cohere.core.api_error import ApiError
+
+            try:
+                return fn()
+            except ApiError as exc:
+                status = exc.status_code or 0
+                headers = exc.headers or {}
+                retry_after = headers.get("retry-after") or headers.get("Retry-After")
+                raise_for_status(
+                    status,
+                    str(exc.body),
+                    provider=self.provider,
+                    what=what,
+                    retry_after=retry_after,
+                )
+                raise ProviderError(f"{self.provider} {what} failed: HTTP {status}") from exc
+            except httpx.TimeoutException as exc:
+                raise TransientFailure("timeout", f"timed out ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise TransientFailure("connection", f"{type(exc).__name__}: {exc}") from exc
+
+        return self.call(attempt, what)
+
+
+class LazyClient(Generic[C]):
+    """An SDK or HTTP client built from `build` on first use, once, even across threads:
+    constructing a remote reranker or generator imports nothing heavy and opens nothing."""
+
+    def __init__(self, build: Callable[[], C]) -> None:
+        self._build = build
+        self._client: C | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> C:
+        """The client, built now if this is the first call."""
+        with self._lock:  # uncontended in the common case; a network call dwarfs it
+            if self._client is None:
+                self._client = self._build()
+            return self._client
+
+    @property
+    def built(self) -> bool:
+        """Whether the client has been built yet."""
+        return self._client is not None
