@@ -37,13 +37,14 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from ragkit.bench.datasets import BeirDataset  # noqa: E402
 from ragkit.bench.metrics import ndcg_at_k, percentile, recall_at_k  # noqa: E402
+from ragkit.bench.registry import load_dataset  # noqa: E402
 from ragkit.fusion import classify_query, fuse  # noqa: E402
 from ragkit.pipeline import HybridPipeline  # noqa: E402
 from ragkit.rerankers.base import blend_with_incoming  # noqa: E402
-from ragkit.rerankers.training import load_beir  # noqa: E402
 from ragkit.settings import cache_dir, data_dir  # noqa: E402
-from ragkit.types import Hit  # noqa: E402
+from ragkit.types import Chunk, Hit  # noqa: E402
 
 FUSIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("rrf (k=60)", "rrf", {}),
@@ -53,6 +54,19 @@ FUSIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("combsum minmax", "combsum", {}),
     ("combmnz minmax", "combmnz", {}),
 ]
+
+
+def load_scifact(
+    folder: Path, split: str
+) -> tuple[list[Chunk], dict[str, str], dict[str, dict[str, int]]]:
+    """Chunks (one per abstract, the benchmark's passage text), the queries judged in `split`
+    and their qrels, read through the dataset registry as `ragkit bench` reads them."""
+    dataset = load_dataset(f"beir:{folder}", split=split)
+    if not isinstance(dataset, BeirDataset):
+        raise TypeError(f"beir:{folder} loaded as {type(dataset).__name__}")
+    queries = {q.id: q.text for q in dataset.queries}
+    qrels = {qid: dict(docs) for qid, docs in dataset.qrels.items()}
+    return dataset.chunks()[0], queries, qrels
 
 
 def evaluate(runs: dict[str, list[Hit]], qrels: dict[str, dict[str, int]]) -> tuple[float, float]:
@@ -112,11 +126,11 @@ def main() -> int:
 
     from ragkit.indexes import HybridIndex
 
-    chunks, queries, test_qrels = load_beir(folder, "test")
+    chunks, queries, test_qrels = load_scifact(folder, "test")
     started = time.perf_counter()
     index = HybridIndex.build(chunks, index_type="flat")
     build_s = time.perf_counter() - started
-    pipe = HybridPipeline(index, {"k": 100, "retrieval": {"depth": args.depth}})
+    pipe = HybridPipeline.from_index(index, {"k": 100, "retrieval": {"depth": args.depth}})
     qids = [q for q in test_qrels if q in queries]
     texts = [queries[q] for q in qids]
     results: dict[str, Any] = {"build_s": build_s, "n_queries": len(qids), "rows": {}}
@@ -130,7 +144,7 @@ def main() -> int:
         for stage in trace.stages:
             lat[stage.stage].append(stage.latency_ms)
     # the runs themselves, batched
-    for qid, s, d in zip(qids, *pipe.index.search_both(texts, args.depth), strict=True):
+    for qid, s, d in zip(qids, *index.search_both(texts, args.depth), strict=True):
         sparse[qid], dense[qid] = s, d
 
     print(
@@ -160,9 +174,9 @@ def main() -> int:
         kinds = statistics.multimode(classify_query(queries[q]).kind for q in qids)
         print(row(key, table[key], f"most queries: {kinds[0]}"))
     if args.tune:
-        _, train_queries, train_qrels = load_beir(folder, "train")
+        _, train_queries, train_qrels = load_scifact(folder, "train")
         tq = [q for q in train_qrels if q in train_queries]
-        ts, td = pipe.index.search_both([train_queries[q] for q in tq], args.depth)
+        ts, td = index.search_both([train_queries[q] for q in tq], args.depth)
         best = max(
             (
                 evaluate(

@@ -4,19 +4,20 @@ lost it, read from the pipeline's `Trace`.
 Stages, in order:
 - `chunking`: no chunk of the index contains the evidence whole (the caller says so with
   `in_corpus=False`), so no retriever could have found it;
-- retrieval: the sparse (`bm25`) and dense (`dense`) candidate lists are taken together: the
-  item is lost here only when *every* retriever the trace ran missed it. The label then names
-  them and their depth: `sparse@100`, `dense@100`, or `sparse+dense@100` when both ran and
-  both missed. Which retrievers did find it is kept in `found_by`;
-- `fusion`: in a candidate list but cut by fusion; `routing`: cut when routing's document
-  boosts re-ranked the fused list; `expansion`: dropped by reference expansion; `reranking`:
-  present after fusion/expansion but cut by the reranker;
+- retrieval: the entries the pipeline marks `info["role"] == "retriever"` (older traces:
+  those named `bm25`/`sparse`/`dense`) are taken together: the item is lost here only when
+  *every* retriever the trace ran missed it. The label then names them and their depth:
+  `sparse@100` (BM25), `dense@100`, `sparse+dense@100`, or the retriever's own name for any
+  other retriever. Which retrievers did find it is kept in `found_by`;
+- every later stage, by the name the trace gives it: `fusion` (in a candidate list but cut
+  by fusion), `routing` (cut when routing's boosts re-ranked the fused list), `expansion`,
+  `reranking` (the `rerank` entry), or a new stage's own name;
 - `kept`: in the final output (its top `final_k` when given).
 
 Later stages are walked in trace order; an item cut and later restored (e.g. fusion cuts it,
-reference expansion brings it back) is not lost at the earlier stage. Stages not named below
-("route", the routing decision, classification, ...) carry no candidates and are ignored;
-a routing *filter* acts inside retrieval, so evidence it excludes is lost at retrieval.
+reference expansion brings it back) is not lost at the earlier stage. Entries that carry no
+candidates by role (`decision`: the routing decision; `generator`) are ignored; a routing
+*filter* acts inside retrieval, so evidence it excludes is lost at retrieval.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ __all__ = [
 #: Trace stage names read as sparse and as dense retrieval.
 SPARSE_STAGES: frozenset[str] = frozenset({"bm25", "sparse"})
 DENSE_STAGES: frozenset[str] = frozenset({"dense"})
-#: Post-retrieval stages and the label of a loss there.
+#: Trace entry roles that are neither retrieval nor a ranking stage.
+IGNORED_ROLES: frozenset[str] = frozenset({"decision", "generator"})
+#: Display labels of post-retrieval stages (any other stage is labelled by its own name).
 LATER_STAGES: Mapping[str, str] = {
     "fusion": "fusion",
     "routing": "routing",
@@ -126,10 +129,19 @@ def attribute(
     if not in_corpus:
         return Attribution("chunking")
     sparse_names, dense_names = set(sparse_stages), set(dense_stages)
+
+    def kind(record: StageRecord) -> str | None:
+        """"sparse"/"dense"/the retriever's name for a retrieval entry, else None."""
+        if record.stage in sparse_names:
+            return "sparse"
+        if record.stage in dense_names:
+            return "dense"
+        return record.stage if record.info.get("role") == "retriever" else None
+
     relevant = [
         s
         for s in trace.stages
-        if s.stage in sparse_names or s.stage in dense_names or s.stage in later_stages
+        if s.info.get("role") not in IGNORED_ROLES and s.stage not in ("route", "generate")
     ]
     if not relevant:
         relevant = trace.stages[-1:]
@@ -145,24 +157,20 @@ def attribute(
             ranks[record.stage] = min(rank, ranks.get(record.stage, rank))
         return rank
 
-    retrieval: dict[str, list[StageRecord]] = {"sparse": [], "dense": []}
+    retrieval: dict[str, list[StageRecord]] = {}
     for record in relevant:
-        if record.stage in sparse_names:
-            retrieval["sparse"].append(record)
-        elif record.stage in dense_names:
-            retrieval["dense"].append(record)
-    found_by: list[str] = []
-    ran: list[str] = []
-    for kind, records in retrieval.items():
-        if records:
-            ran.append(kind)
-            hits = [rank_in(r) for r in records]
-            if any(h is not None for h in hits):
-                found_by.append(kind)
-    later = [r for r in relevant if r.stage not in sparse_names and r.stage not in dense_names]
-    if ran and not found_by:
-        depth = _depth(retrieval["sparse"] + retrieval["dense"])
-        return Attribution(f"{'+'.join(ran)}@{depth}", (), ranks)
+        if (name := kind(record)) is not None:
+            retrieval.setdefault(name, []).append(record)
+    retrieval = dict(sorted(retrieval.items(), key=lambda kv: _RETRIEVER_ORDER.get(kv[0], 2)))
+    found_by = []
+    for name, records in retrieval.items():
+        found = [rank_in(r) for r in records]  # every record: each fills `ranks`
+        if any(rank is not None for rank in found):
+            found_by.append(name)
+    later = [r for r in relevant if kind(r) is None]
+    if retrieval and not found_by:
+        depth = _depth([r for records in retrieval.values() for r in records])
+        return Attribution(f"{'+'.join(retrieval)}@{depth}", (), ranks)
     # With no retrieval stage recorded, the first recorded stage without it is blamed.
     alive = True
     lost_at: str | None = None
@@ -176,6 +184,9 @@ def attribute(
     if alive:
         return Attribution("kept", tuple(found_by), ranks)
     return Attribution(lost_at or "retrieval", tuple(found_by), ranks)
+
+
+_RETRIEVER_ORDER = {"sparse": 0, "dense": 1}
 
 
 def count_stages(attributions: Iterable[Attribution]) -> dict[str, int]:

@@ -175,7 +175,7 @@ def _search(args: argparse.Namespace) -> int:
         }
         if args.rerank:
             config["reranker"] = {"spec": args.rerank, "depth": args.rerank_depth}
-        pipeline = HybridPipeline(index, config)
+        pipeline = HybridPipeline.from_index(index, config)
         results = pipeline.search(args.queries, args.k, filters or None)
     else:
         results = index.search(args.queries, k=args.k, filters=filters or None, mode=args.mode)

@@ -17,13 +17,13 @@ from ragkit.routing.query_analyzer import (
     QueryAnalysis,
     QueryAnalyzer,
 )
+from ragkit.routing.retriever import RoutedRetriever
 from ragkit.routing.router import (
     Router,
     RoutingDecision,
     StatementLookup,
     apply_boosts,
     apply_routing,
-    routed_search,
 )
 
 __all__ = [
@@ -35,11 +35,11 @@ __all__ = [
     "QueryAnalysis",
     "QueryAnalyzer",
     "Router",
+    "RoutedRetriever",
     "RoutingDecision",
     "StatementLookup",
     "apply_boosts",
     "apply_routing",
     "cover_metadata",
     "load_metadata_file",
-    "routed_search",
 ]

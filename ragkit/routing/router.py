@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from ragkit.errors import ConfigError
 from ragkit.fusion.normalize import min_max
+from ragkit.lexicon import Lexicon
 from ragkit.routing.entities import DocRecord, EntityCatalog
 from ragkit.routing.query_analyzer import PeriodMention, QueryAnalysis, QueryAnalyzer
 from ragkit.types import Chunk, Hit
@@ -186,7 +187,10 @@ class Router:
         narrow: bool = True,
         min_chunks: int = 10,
         statement_boost: float = 1.0,
+        lexicon: Lexicon | None = None,
     ) -> None:
+        """`lexicon`: the finance word lists the query analyzer reads (default: the catalog's,
+        `Lexicon.default()` unless the catalog was built with another)."""
         if not 0.0 <= min_confidence <= 1.0:
             raise ConfigError(f"min_confidence must be in [0, 1]; got {min_confidence}")
         if boost < 0:
@@ -196,7 +200,8 @@ class Router:
         if statement_boost < 0:
             raise ConfigError(f"statement_boost must be >= 0; got {statement_boost}")
         self.catalog = catalog
-        self.analyzer = QueryAnalyzer(catalog)
+        self.analyzer = QueryAnalyzer(catalog, lexicon=lexicon)
+        self.lexicon = self.analyzer.lexicon
         self.min_confidence = min_confidence
         self.boost = boost
         self.narrow = narrow
@@ -208,14 +213,18 @@ class Router:
         cls,
         chunks: Any,
         metadata_file: str | os.PathLike[str] | None = None,
+        *,
+        lexicon: Lexicon | None = None,
         **params: Any,
     ) -> Router:
         """A router over the documents of `chunks` (Chunks or `{"doc_id", "metadata"}` dicts,
-        see `EntityCatalog.from_chunks`), their metadata supplemented by `metadata_file`."""
+        see `EntityCatalog.from_chunks`), their metadata supplemented by `metadata_file`;
+        `lexicon` serves both the catalog (names, nicknames) and the query analyzer."""
         from ragkit.routing.metadata_file import load_metadata_file
 
         extra = load_metadata_file(metadata_file) if metadata_file else None
-        return cls(EntityCatalog.from_chunks(chunks, extra), **params)
+        catalog = EntityCatalog.from_chunks(chunks, extra, lexicon=lexicon)
+        return cls(catalog, lexicon=lexicon, **params)
 
     def route(self, query: str) -> RoutingDecision:
         """The routing decision for one question."""
@@ -362,43 +371,3 @@ def apply_routing(
     statement chunks `lookup` finds; returns (hits, the added ones)."""
     added = lookup.missing(decision, hits) if lookup is not None else []
     return apply_boosts([*hits, *added], decision.boosts, statements=decision.statements), added
-
-
-def routed_search(
-    search: SearchFn,
-    queries: Sequence[str],
-    k: int,
-    router: Router,
-    *,
-    min_hits: int | None = None,
-    depth: int | None = None,
-    chunks: Iterable[Chunk] | None = None,
-) -> tuple[list[list[Hit]], list[RoutingDecision]]:
-    """Search each query under its routing decision; returns (hits per query, decisions).
-
-    `search` is any retriever's batched `search(queries, k, filters=...)`. Each query is
-    searched with its filter to `depth` (default 3k) candidates; when fewer than `min_hits`
-    (default k) come back, the unfiltered search is used instead and the decision records the
-    fallback. Boosts re-rank the candidates (`apply_routing`; given the retriever's `chunks`,
-    a needed statement's missing chunks join first), then the top k are kept.
-    """
-    lookup = StatementLookup(chunks) if chunks is not None else None
-    min_hits = k if min_hits is None else min_hits
-    depth = max(k, depth or 3 * k)
-    all_hits: list[list[Hit]] = []
-    decisions: list[RoutingDecision] = []
-    for q in queries:
-        t0 = time.perf_counter()
-        d = router.route(q)
-        hits = search([q], depth, filters=d.filters or None)[0] if d.filters else None
-        if hits is not None and len(hits) < min_hits:
-            d = d.without_filter(f"filter returned {len(hits)} < {min_hits} hits")
-            hits = None
-        if hits is None:
-            hits = search([q], depth)[0]
-        hits = apply_routing(hits, d, lookup)[0][:k]
-        d.info["latency_ms"] = (time.perf_counter() - t0) * 1000.0
-        logger.debug("routed %r: %s (%s)", q[:60], d.mode, d.reason)
-        all_hits.append(hits)
-        decisions.append(d)
-    return all_hits, decisions

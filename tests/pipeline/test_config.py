@@ -53,7 +53,7 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
         "reranker:\n  spec: cross-encoder:./models/scifact\n  depth: 30\n"
     )
     cfg = load_config(yml)
-    assert cfg.k == 5 and cfg.fusion.weights == (0.3, 0.7)
+    assert cfg.k == 5 and cfg.fusion.weights == [0.3, 0.7]
     assert cfg.reranker is not None and cfg.reranker.depth == 30
     js = tmp_path / "pipe.json"
     js.write_text(json.dumps({"expansion": {"enabled": True}}))
@@ -71,15 +71,50 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
         load_config(listing)
 
 
-def test_index_query_int8_switches_the_query_encoder() -> None:
-    from types import SimpleNamespace
-
-    from ragkit.indexes import Embedder
+def test_index_query_int8_never_flips_a_shared_embedder(tmp_path: Path) -> None:
+    """A pipeline does not change the embedder of an index it was handed (the caller may
+    share it); asking for int8 queries over a float-query index is a clear error instead."""
+    from ragkit.indexes import BM25Index, DenseIndex, Embedder, HybridIndex
     from ragkit.pipeline import HybridPipeline
 
     embedder = Embedder(cache=False)
-    index = SimpleNamespace(bm25=None, dense=SimpleNamespace(embedder=embedder), chunks=[])
-    HybridPipeline(index, {})
+    index = HybridIndex(BM25Index(), DenseIndex(embedder))
+    HybridPipeline.from_index(index, {"routing": {"enabled": False}})
+    with pytest.raises(ConfigError, match="query_int8"):
+        HybridPipeline.from_index(index, {"index": {"query_int8": True}})
     assert embedder.query_int8 is False
-    HybridPipeline(index, {"index": {"query_int8": True}})
-    assert embedder.query_int8 is True
+    int8 = HybridIndex(BM25Index(), DenseIndex(Embedder(cache=False, query_int8=True)))
+    HybridPipeline.from_index(int8, {"index": {"query_int8": True}, "routing": {"enabled": False}})
+
+
+def test_sections_map_one_to_one_onto_stages() -> None:
+    from ragkit.pipeline import stage_dicts
+
+    cfg = load_config(
+        {
+            "retrieval": {"depth": 30},
+            "fusion": {"method": "convex", "weights": {"dense": 0.7}},
+            "expansion": {"enabled": True, "top": 3},
+            "reranker": {"spec": "none", "depth": 20, "blend": 0.5},
+        }
+    )
+    stages = stage_dicts(cfg, ["bm25", "dense"], routing=True)
+    assert [s["stage"] for s in stages] == ["retrieve", "fuse", "route", "expand", "rerank"]
+    assert stages[0]["retrievers"] == ["bm25", "dense"] and stages[0]["depth"] == 30
+    assert stages[0]["routing"]["statement_boost"] == 1.0
+    assert stages[1]["weights"] == {"dense": 0.7} and stages[3]["top"] == 3
+    assert stages[4] == {"stage": "rerank", "spec": "none", "depth": 20, "blend": 0.5,
+                         "params": {}}  # fmt: skip
+    # one retriever: nothing to fuse; no routing: no route stage, no routing parameters
+    single = stage_dicts(load_config({"retrieval": {"mode": "bm25"}}), ["bm25", "dense"], False)
+    assert [s["stage"] for s in single] == ["retrieve"] and single[0]["retrievers"] == ["bm25"]
+    assert "routing" not in single[0]
+
+
+def test_retrievers_by_name_and_the_old_mode_are_exclusive() -> None:
+    cfg = load_config({"retrieval": {"retrievers": ["bm25", "tfidf"]}})
+    assert cfg.retrieval.names(["bm25", "dense"]) == ["bm25", "tfidf"]
+    with pytest.raises(ConfigError, match="not both"):
+        load_config({"retrieval": {"retrievers": ["bm25"], "mode": "dense"}})
+    with pytest.raises(ConfigError, match="empty"):
+        load_config({"retrieval": {"retrievers": []}})

@@ -20,7 +20,7 @@ QUERY = "What are the maturities of the senior notes?"
 
 
 def test_trace_records_every_stage(hybrid_index: Any) -> None:
-    pipe = HybridPipeline(hybrid_index, {"k": 3, "retrieval": {"depth": 5}})
+    pipe = HybridPipeline.from_index(hybrid_index, {"k": 3, "retrieval": {"depth": 5}})
     hits, trace = pipe.retrieve(QUERY)
     # two companies (ACME, BETA) in the index: routing is on by default; QUERY names neither
     assert [s.stage for s in trace.stages] == ["route", "bm25", "dense", "fusion"]
@@ -43,15 +43,17 @@ def test_trace_records_every_stage(hybrid_index: Any) -> None:
     assert [h.rank for h in hits] == [1, 2, 3]
     assert hits[0].chunk is not None and "rrf" in hits[0].scores
     assert trace.to_dict()["stages"][3]["hits"][0]["rank"] == 1
-    off = HybridPipeline(hybrid_index, {"k": 3, "routing": {"enabled": False}}).retrieve(QUERY)
+    off = HybridPipeline.from_index(hybrid_index, {"k": 3, "routing": {"enabled": False}}).retrieve(
+        QUERY
+    )
     assert [s.stage for s in off.trace.stages] == ["bm25", "dense", "fusion"]
 
 
 def test_modes_and_fusion_choice(hybrid_index: Any) -> None:
-    bm25_only = HybridPipeline(hybrid_index, {"retrieval": {"mode": "bm25"}})
+    bm25_only = HybridPipeline.from_index(hybrid_index, {"retrieval": {"mode": "bm25"}})
     _, trace = bm25_only.retrieve("senior notes")
     assert [s.stage for s in trace.stages] == ["route", "bm25"]
-    convex = HybridPipeline(
+    convex = HybridPipeline.from_index(
         hybrid_index,
         {"fusion": {"method": "convex", "weights": [0.3, 0.7], "params": {"norm": "zscore"}}},
     )
@@ -60,7 +62,7 @@ def test_modes_and_fusion_choice(hybrid_index: Any) -> None:
 
 
 def test_dynamic_weights_follow_the_classifier(hybrid_index: Any) -> None:
-    pipe = HybridPipeline(hybrid_index, {"fusion": {"dynamic": True}})
+    pipe = HybridPipeline.from_index(hybrid_index, {"fusion": {"dynamic": True}})
     _, specific = pipe.retrieve("ACME effective tax rate 21.3% in FY2024")
     assert specific.stage("fusion").info["query_kind"] == "specific"
     assert specific.stage("fusion").info["weights"] == [0.7, 0.3]
@@ -74,11 +76,11 @@ def test_reference_expansion_adds_linked_section(hybrid_index: Any) -> None:
         "principal sources of liquidity revolving credit facility",
         {"section": "Item 7"},
     )
-    plain = HybridPipeline(hybrid_index, {"k": 5})
+    plain = HybridPipeline.from_index(hybrid_index, {"k": 5})
     hits, trace = plain.retrieve(query, filters=only_item7)
     assert trace.stage("expansion") is None  # off by default
     assert [h.chunk_id for h in hits][0] == "liq" and "n12a" not in {h.chunk_id for h in hits}
-    expanding = HybridPipeline(
+    expanding = HybridPipeline.from_index(
         hybrid_index, {"k": 5, "expansion": {"enabled": True, "discount": 0.5, "top": 1}}
     )
     hits, trace = expanding.retrieve(query, filters=only_item7)
@@ -95,7 +97,7 @@ def test_reference_expansion_adds_linked_section(hybrid_index: Any) -> None:
 
 def test_reranker_stage_and_search_contract(hybrid_index: Any, cross_encoder_dir: Path) -> None:
     reranker = get_reranker(f"cross-encoder:{cross_encoder_dir}")
-    pipe = HybridPipeline(
+    pipe = HybridPipeline.from_index(
         hybrid_index, {"k": 3, "reranker": {"spec": "none", "depth": 6}}, reranker=reranker
     )
     hits, trace = pipe.retrieve(QUERY)
@@ -110,7 +112,7 @@ def test_reranker_stage_and_search_contract(hybrid_index: Any, cross_encoder_dir
 
 
 def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None:
-    fused = HybridPipeline(hybrid_index, {"k": 4}).retrieve(QUERY)[0]
+    fused = HybridPipeline.from_index(hybrid_index, {"k": 4}).retrieve(QUERY)[0]
     reversed_scores = {h.chunk_id: float(i) for i, h in enumerate(fused)}  # bottom first
 
     class Reverser:
@@ -120,7 +122,7 @@ def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None
     ids = [h.chunk_id for h in fused]
     for blend, expected in ((0.0, ids[::-1]), (1.0, ids)):
         config = {"k": 4, "reranker": {"spec": "none", "depth": 4, "blend": blend}}
-        pipe = HybridPipeline(hybrid_index, config, reranker=Reverser())
+        pipe = HybridPipeline.from_index(hybrid_index, config, reranker=Reverser())
         hits, trace = pipe.retrieve(QUERY)
         assert [h.chunk_id for h in hits] == expected
         assert trace.stage("rerank").info["blend"] == blend
@@ -129,7 +131,7 @@ def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None
     norm = [(h.score - top) / (bottom - top) for h in fused]  # 0 for the top, 1 for the bottom
     mixed = [0.5 * (i / 3) + 0.5 * (1 - n) for i, n in zip(range(4), norm, strict=True)]
     want = [i for _, i in sorted(zip((-m for m in mixed), ids, strict=True))]
-    pipe = HybridPipeline(
+    pipe = HybridPipeline.from_index(
         hybrid_index,
         {"k": 2, "reranker": {"spec": "none", "depth": 4, "blend": 0.5}},
         reranker=Reverser(),
@@ -139,11 +141,13 @@ def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None
     assert hits[0].source == "blend" and {"rev", "rrf"} <= set(hits[0].scores)
     assert abs(hits[0].score - max(mixed)) < 1e-9
     with pytest.raises(ConfigError, match="blend"):
-        HybridPipeline(hybrid_index, {"reranker": {"spec": "none", "blend": 1.5}})
+        HybridPipeline.from_index(hybrid_index, {"reranker": {"spec": "none", "blend": 1.5}})
 
 
 def test_filters_and_errors(hybrid_index: Any) -> None:
-    pipe = HybridPipeline(hybrid_index, {"reranker": {"spec": "none"}}, reranker=IdentityReranker())
+    pipe = HybridPipeline.from_index(
+        hybrid_index, {"reranker": {"spec": "none"}}, reranker=IdentityReranker()
+    )
     (hits,) = pipe.search(["revenue"], k=5, filters={"doc_id": "beta-10q-q1"})
     assert [h.chunk_id for h in hits] == ["beta-rev"]
     with pytest.raises(QueryError):
@@ -155,7 +159,7 @@ def test_filters_and_errors(hybrid_index: Any) -> None:
 
 
 def test_answer_with_extractive_generator(hybrid_index: Any) -> None:
-    pipe = HybridPipeline(hybrid_index, {"k": 4, "generator": {"contexts": 4}})
+    pipe = HybridPipeline.from_index(hybrid_index, {"k": 4, "generator": {"contexts": 4}})
     result = pipe.answer("When are the senior notes due?")
     assert "2029" in result.answer.text
     cited = {c.chunk_id for c in result.answer.citations}

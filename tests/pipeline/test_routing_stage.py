@@ -18,30 +18,23 @@ from ragkit.pipeline import HybridPipeline
 FILINGS = Path(__file__).resolve().parents[2] / "examples" / "filings"
 
 
-class Bm25Only:
-    """A BM25 index in the shape the pipeline reads (no dense side: mode "bm25")."""
-
-    def __init__(self, bm25: BM25Index) -> None:
-        self.bm25, self.dense, self.chunks = bm25, None, bm25.chunks
-
-
 @pytest.fixture(scope="module")
-def index() -> Bm25Only:
+def index() -> BM25Index:
     chunker = get_chunker("hierarchical")
     bm25 = BM25Index()
     bm25.add([c for doc in load([FILINGS]) for c in chunker.chunk(doc)])
-    return Bm25Only(bm25)
+    return bm25
 
 
 def _pipe(index: Any, **routing: Any) -> HybridPipeline:
     config = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": True, **routing}}
-    return HybridPipeline(index, config)
+    return HybridPipeline.from_index(index, config)
 
 
-def test_company_in_question_filters_and_is_traced(index: Bm25Only) -> None:
+def test_company_in_question_filters_and_is_traced(index: BM25Index) -> None:
     question = "What were Globex Corporation's risk factors?"
     off = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": False}}
-    plain = HybridPipeline(index, off).retrieve(question)
+    plain = HybridPipeline.from_index(index, off).retrieve(question)
     assert plain.trace.stage("route") is None
     assert {h.chunk.doc_id for h in plain.hits} != {"globex-10k-fy2023"}  # unrouted: mixed
     hits, trace = _pipe(index).retrieve(question)
@@ -53,13 +46,13 @@ def test_company_in_question_filters_and_is_traced(index: Bm25Only) -> None:
     ]
 
 
-def test_period_and_form_pick_the_filing(index: Bm25Only) -> None:
+def test_period_and_form_pick_the_filing(index: BM25Index) -> None:
     hits, trace = _pipe(index).retrieve("Acme Widgets liquidity in its 10-Q for Q2 2024")
     assert hits and {h.chunk.doc_id for h in hits} == {"acme-10q-2024q2"}
     assert trace.stage("route").info["filters"]["doc_id"] == ["acme-10q-2024q2"]
 
 
-def test_boosts_are_a_stage_attribution_can_blame(index: Bm25Only) -> None:
+def test_boosts_are_a_stage_attribution_can_blame(index: BM25Index) -> None:
     hits, trace = _pipe(index, narrow=False).retrieve("Acme Widgets revenue in fiscal 2024")
     routing = trace.stage("routing")
     assert routing is not None and routing.info["boosts"] >= 1
@@ -69,7 +62,7 @@ def test_boosts_are_a_stage_attribution_can_blame(index: Bm25Only) -> None:
         assert attribute(trace, lambda cid: cid == dropped, final_k=5).stage == "routing"
 
 
-def test_too_narrow_filter_falls_back_to_the_whole_index(index: Bm25Only) -> None:
+def test_too_narrow_filter_falls_back_to_the_whole_index(index: BM25Index) -> None:
     hits, trace = _pipe(index, min_hits=500).retrieve("What were Globex Corporation's risks?")
     info = trace.stage("route").info
     assert info["mode"] != "filter" and not info["filters"]
@@ -78,23 +71,26 @@ def test_too_narrow_filter_falls_back_to_the_whole_index(index: Bm25Only) -> Non
     assert {h.chunk.doc_id for h in user.hits} == {"acme-10k-fy2024"}  # user filter wins
 
 
-def test_auto_routing_needs_two_companies(index: Bm25Only) -> None:
+def test_auto_routing_needs_two_companies(index: BM25Index) -> None:
     auto = {"k": 3, "retrieval": {"mode": "bm25"}}  # routing.enabled defaults to "auto"
-    assert HybridPipeline(index, auto).retrieve("Globex risks").trace.stage("route") is not None
+    assert (
+        HybridPipeline.from_index(index, auto).retrieve("Globex risks").trace.stage("route")
+        is not None
+    )
     acme = BM25Index()
     acme.add([c for c in index.chunks if c.doc_id.startswith("acme")])
-    one = HybridPipeline(Bm25Only(acme), auto).retrieve("Acme Widgets risks")
+    one = HybridPipeline.from_index(acme, auto).retrieve("Acme Widgets risks")
     assert one.trace.stage("route") is None  # one company: nothing to route between
 
 
 def test_routing_config_is_validated() -> None:
     with pytest.raises(ConfigError, match="routing.min_confidence"):
-        HybridPipeline(None, {"routing": {"enabled": True, "min_confidence": 2}})
+        HybridPipeline.from_index(None, {"routing": {"enabled": True, "min_confidence": 2}})
     with pytest.raises(ConfigError, match="unknown key"):
-        HybridPipeline(None, {"routing": {"enable": True}})
+        HybridPipeline.from_index(None, {"routing": {"enable": True}})
 
 
-def test_a_needed_statement_is_read_off_the_preferred_filing(index: Bm25Only) -> None:
+def test_a_needed_statement_is_read_off_the_preferred_filing(index: BM25Index) -> None:
     """The P&L names no word of the statement's table, yet its chunks come first."""
     question = "Looking at Acme Widgets' P&L, how did fiscal 2024 go?"
     hits, trace = _pipe(index, narrow=False).retrieve(question)
@@ -108,11 +104,12 @@ def test_a_needed_statement_is_read_off_the_preferred_filing(index: Bm25Only) ->
     assert plain[0].chunk.metadata.get("statement") != "income_statement"
 
 
-def test_statement_chunks_missing_from_the_candidates_are_added(index: Bm25Only) -> None:
+def test_statement_chunks_missing_from_the_candidates_are_added(index: BM25Index) -> None:
     """A filing's statement chunks that neither retriever returned join at the floor score."""
-    from ragkit.routing import StatementLookup
+    from ragkit.routing import Router, StatementLookup
 
-    decision = _pipe(index, narrow=False).router.route("Acme Widgets fiscal 2024 income statement")
+    router = Router.from_chunks(index.chunks, narrow=False)
+    decision = router.route("Acme Widgets fiscal 2024 income statement")
     statement = [c for c in index.chunks if c.doc_id == "acme-10k-fy2024"
                  and c.metadata.get("statement") == "income_statement"]  # fmt: skip
     assert statement

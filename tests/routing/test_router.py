@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from ragkit.errors import ConfigError
+from ragkit.routing import RoutedRetriever
 from ragkit.routing.entities import EntityCatalog
-from ragkit.routing.router import Router, apply_boosts, routed_search
+from ragkit.routing.router import Router, apply_boosts
 from ragkit.types import Chunk, Hit
 
 
@@ -130,7 +131,7 @@ class _OverlapSearch:
         return out
 
 
-def test_routed_search_filters_then_falls_back(catalog: EntityCatalog) -> None:
+def test_routed_retriever_filters_then_falls_back(catalog: EntityCatalog) -> None:
     chunks = [
         Chunk(id="ko1", doc_id="ko-10k-fy2024", text="unit case volume grew 2 percent"),
         Chunk(id="ko2", doc_id="ko-10q-2025q2", text="unit case volume grew 1 percent"),
@@ -138,14 +139,19 @@ def test_routed_search_filters_then_falls_back(catalog: EntityCatalog) -> None:
     ]
     s = _OverlapSearch(chunks)
     router = Router(catalog)
-    hits, decisions = routed_search(s.search, ["Coca-Cola unit case volume in FY2024"], 2, router,
-                                    min_hits=1)  # fmt: skip
+    routed = RoutedRetriever(s, router, min_hits=1)
+    hits = routed.search(["Coca-Cola unit case volume in FY2024"], 2)
+    decisions = routed.last_decisions
     assert [h.chunk_id for h in hits[0]] == ["ko1", "ko2"]
     assert decisions[0].mode == "filter" and s.calls[0] == decisions[0].filters
-    # a filter that returns fewer than min_hits falls back to the unfiltered search
-    hits, decisions = routed_search(s.search, ["Allstate unit case volume"], 2, router)
-    assert decisions[0].fallback and decisions[0].filters == {}
+    # a filter that returns fewer than min_hits (default: k) falls back to the unfiltered search
+    routed = RoutedRetriever(s, router)
+    hits = routed.search(["Allstate unit case volume"], 2)
+    assert routed.last_decisions[0].fallback and routed.last_decisions[0].filters == {}
     assert len(hits[0]) == 2 and s.calls[-1] is None
+    # the caller's own filters are kept inside the routed scope
+    routed.search(["Coca-Cola unit case volume in FY2024"], 1, filters={"kind": "prose"})
+    assert s.calls[-1] == {"kind": "prose", **routed.last_decisions[0].filters}
 
 
 def test_a_needed_statement_is_boosted_and_its_filing_named(catalog: EntityCatalog) -> None:
@@ -182,7 +188,7 @@ def test_apply_boosts_adds_the_statement_boost() -> None:
     assert out[0].score == pytest.approx(1.5)
 
 
-def test_routed_search_adds_the_needed_statement(catalog: EntityCatalog) -> None:
+def test_routed_retriever_adds_the_needed_statement(catalog: EntityCatalog) -> None:
     """Given the retriever's chunks, the preferred filing's statement joins even when the
     retriever returned none of its words."""
     chunks = [
@@ -197,12 +203,12 @@ def test_routed_search_adds_the_needed_statement(catalog: EntityCatalog) -> None
     ]
     question = ["Coca-Cola FY2024 balance sheet: how did unit case volume grow?"]
     s = _OverlapSearch([c for c in chunks if c.id != "ko2"])  # the statement is never retrieved
-    hits, decisions = routed_search(s.search, question, 2, Router(catalog), min_hits=1,
-                                    chunks=chunks)  # fmt: skip
-    assert decisions[0].statement_docs == ("ko-10k-fy2024",)
+    routed = RoutedRetriever(s, Router(catalog), min_hits=1, chunks=chunks)
+    hits = routed.search(question, 2)
+    assert routed.last_decisions[0].statement_docs == ("ko-10k-fy2024",)
     top = hits[0][0]  # joined at the retrieved hits' floor score; its boost lifted it
     assert top.chunk_id == "ko2" and top.scores["route_in"] == min(
         h.scores["route_in"] for h in hits[0]
     )
-    plain, _ = routed_search(s.search, question, 2, Router(catalog), min_hits=1)
+    plain = RoutedRetriever(s, Router(catalog), min_hits=1, chunks=[]).search(question, 2)
     assert "ko2" not in {h.chunk_id for h in plain[0]}
