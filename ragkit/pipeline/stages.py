@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from ragkit.errors import ConfigError
 from ragkit.fusion import classify_query, fuse, method_params
+from ragkit.pipeline.config import DynamicWeights
 from ragkit.rerankers.base import Reranker, blend_with_incoming
 from ragkit.retrievers import Fanout, Runs
 from ragkit.types import Chunk, Hit, Retriever, Trace
@@ -109,7 +110,8 @@ class Retrieve:
         if self.routed is None:
             result = self.fanout.search_runs(batch.queries, depth, batch.filters)
             batch.runs, batch.decisions = result.runs, [None] * n
-            batch_ms, entries = result.batch_ms, [{} for _ in range(n)]
+            batch_ms = result.batch_ms
+            entries: list[Entries] = [{} for _ in range(n)]
         else:
             routed = self.routed.route_runs(
                 batch.queries, depth, batch.filters, self.min_hits or batch.k
@@ -192,7 +194,7 @@ class Fuse:
     params: dict[str, Any] = field(default_factory=dict)
     weights: Mapping[str, float] | Sequence[float] | None = None
     dynamic: bool = False
-    dynamic_weights: dict[str, tuple[float, float]] = field(default_factory=dict)
+    dynamic_weights: DynamicWeights = field(default_factory=DynamicWeights)
     sparse: tuple[str, ...] = ("bm25",)
     name: ClassVar[str] = "fusion"
 
@@ -206,7 +208,8 @@ class Fuse:
 
     def _weights(self, query: str, names: list[str]) -> tuple[list[float] | None, dict[str, Any]]:
         if self.dynamic:
-            verdict = classify_query(query, **self.dynamic_weights)
+            dw = self.dynamic_weights
+            verdict = classify_query(query, dw.specific, dw.conceptual, dw.mixed)
             weights = [
                 verdict.sparse_weight if n in self.sparse else verdict.dense_weight for n in names
             ]
@@ -250,13 +253,13 @@ class Fuse:
             "weights": list(weights) if isinstance(weights, tuple) else weights,
             "dynamic": self.dynamic,
             "sparse": list(self.sparse),
-            "dynamic_weights": {k: list(v) for k, v in self.dynamic_weights.items()},
+            "dynamic_weights": self.dynamic_weights.model_dump(mode="json"),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], ctx: StageContext) -> Fuse:
         """The inverse of `to_dict`."""
-        pairs = {k: (float(v[0]), float(v[1])) for k, v in data.get("dynamic_weights", {}).items()}
+        pairs = DynamicWeights.model_validate(data.get("dynamic_weights", {}))
         return cls(
             data.get("method", "rrf"),
             dict(data.get("params", {})),
