@@ -145,13 +145,24 @@ def _stages(counts: Sequence[Mapping[str, int]]) -> list[str]:
 
 def render_markdown(report: BenchReport) -> str:
     """The report as Markdown tables: metrics, per type, attribution, latency, comparisons."""
-    systems = report.systems
-    primary = report.primary_metrics or sorted({m for s in systems.values() for m in s.metrics})
-    out = [f"# Benchmark: {report.dataset}", ""]
+    primary = report.primary_metrics or sorted(
+        {m for s in report.systems.values() for m in s.metrics}
+    )
     settings = ", ".join(f"{k}={v}" for k, v in report.settings.items())
-    out += [f"{report.n_queries} queries. {settings}", ""]
+    out = [f"# Benchmark: {report.dataset}", "", f"{report.n_queries} queries. {settings}", ""]
+    out += _summary_section(report.systems, primary)
+    out += _by_type_section(report.systems, primary)
+    out += _attribution_section(report.systems)
+    out += _stage_latency_section(report.systems)
+    out += _comparison_section(report.comparisons)
+    if report.environment:
+        out += ["## Environment", ""]
+        out += [f"- {k}: {v}" for k, v in report.environment.items()] + [""]
+    return "\n".join(out)
 
-    out += ["## Summary", ""]
+
+def _summary_section(systems: Mapping[str, SystemResult], primary: list[str]) -> list[str]:
+    """The summary table (primary metrics, latency, tokens, build time) and all metrics."""
     header = ["system", *primary, "p50 ms", "p95 ms", "context tokens", "index build s"]
     rows = [
         [
@@ -164,8 +175,7 @@ def render_markdown(report: BenchReport) -> str:
         ]
         for name, s in systems.items()
     ]
-    out += _table(header, rows)
-
+    out = ["## Summary", "", *_table(header, rows)]
     all_metrics = list(dict.fromkeys(m for s in systems.values() for m in s.metrics))
     if all_metrics:
         out += ["## All metrics", ""]
@@ -173,92 +183,86 @@ def render_markdown(report: BenchReport) -> str:
             ["metric", *systems],
             [[m, *(s.metrics.get(m) for s in systems.values())] for m in all_metrics],
         )
+    return out
 
+
+def _by_type_section(systems: Mapping[str, SystemResult], primary: list[str]) -> list[str]:
+    """One table per primary metric with a column per question type."""
     types = sorted({t for s in systems.values() for t in s.metrics_by_type})
-    if types and primary:
-        out += ["## By question type", ""]
-        for metric in primary:
-            out += [f"### {metric}", ""]
-            rows = [
-                [name, *(s.metrics_by_type.get(t, {}).get(metric) for t in types)]
-                for name, s in systems.items()
-            ]
-            out += _table(["system", *types], rows)
-
-    traced = {n: s for n, s in systems.items() if s.failure_stages}
-    if traced:
-        out += ["## Failure attribution (gold evidence items, first stage that lost each)", ""]
-        stages = _stages([s.failure_stages for s in traced.values()])
-        rows = []
-        for name, s in traced.items():
-            total = sum(s.failure_stages.values()) or 1
-            rows.append(
-                [
-                    name,
-                    *(
-                        f"{s.failure_stages.get(st, 0)} ({s.failure_stages.get(st, 0) / total:.0%})"
-                        for st in stages
-                    ),
-                    total,
-                ]
-            )
-        out += _table(["system", *stages, "items"], rows)
-        for name, s in traced.items():
-            if not s.failure_stages_by_type:
-                continue
-            out += [f"### {name} by question type", ""]
-            by_type = s.failure_stages_by_type
-            st = _stages(list(by_type.values()))
-            out += _table(
-                ["type", *st, "items"],
-                [
-                    [t, *(c.get(x, 0) for x in st), sum(c.values())]
-                    for t, c in sorted(by_type.items())
-                ],
-            )
-
-    staged = {n: s for n, s in systems.items() if s.latency_ms.get("stages")}
-    if staged:
-        out += ["## Latency per stage (ms, p50 / p95)", ""]
-        names = list(dict.fromkeys(st for s in staged.values() for st in s.latency_ms["stages"]))
-        rows = []
-        for name, s in staged.items():
-            cells = []
-            for st in names:
-                v = s.latency_ms["stages"].get(st)
-                cells.append(f"{v['p50']:.1f} / {v['p95']:.1f}" if v else "–")
-            rows.append([name, *cells])
-        out += _table(["system", *names], rows)
-
-    if report.comparisons:
-        out += [
-            "## Paired comparisons (per-query scores; difference a − b; 95% bootstrap CI; "
-            "randomisation p)",
-            "",
-        ]
+    if not types or not primary:
+        return []
+    out = ["## By question type", ""]
+    for metric in primary:
         rows = [
-            [
-                c["metric"],
-                c["a"],
-                c["b"],
-                c["mean_a"],
-                c["mean_b"],
-                c["diff"],
-                f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]",
-                c["p_value"],
-                "yes" if c["p_value"] < 0.05 else "no",
-            ]
-            for c in report.comparisons
+            [name, *(s.metrics_by_type.get(t, {}).get(metric) for t in types)]
+            for name, s in systems.items()
         ]
-        out += _table(
-            ["metric", "a", "b", "mean a", "mean b", "diff", "95% CI", "p", "p<0.05"], rows
-        )
+        out += [f"### {metric}", "", *_table(["system", *types], rows)]
+    return out
 
-    env = report.environment
-    if env:
-        out += ["## Environment", ""]
-        out += [f"- {k}: {v}" for k, v in env.items()] + [""]
-    return "\n".join(out)
+
+def _attribution_section(systems: Mapping[str, SystemResult]) -> list[str]:
+    """Failure attribution counts per system, then per question type."""
+    traced = {n: s for n, s in systems.items() if s.failure_stages}
+    if not traced:
+        return []
+    out = ["## Failure attribution (gold evidence items, first stage that lost each)", ""]
+    stages = _stages([s.failure_stages for s in traced.values()])
+    rows = []
+    for name, s in traced.items():
+        total = sum(s.failure_stages.values()) or 1
+        cells = [
+            f"{s.failure_stages.get(st, 0)} ({s.failure_stages.get(st, 0) / total:.0%})"
+            for st in stages
+        ]
+        rows.append([name, *cells, total])
+    out += _table(["system", *stages, "items"], rows)
+    for name, s in traced.items():
+        by_type = s.failure_stages_by_type
+        if not by_type:
+            continue
+        st = _stages(list(by_type.values()))
+        rows = [
+            [t, *(c.get(x, 0) for x in st), sum(c.values())] for t, c in sorted(by_type.items())
+        ]
+        out += [f"### {name} by question type", "", *_table(["type", *st, "items"], rows)]
+    return out
+
+
+def _stage_latency_section(systems: Mapping[str, SystemResult]) -> list[str]:
+    """p50 / p95 latency of every traced stage per system."""
+    staged = {n: s for n, s in systems.items() if s.latency_ms.get("stages")}
+    if not staged:
+        return []
+    names = list(dict.fromkeys(st for s in staged.values() for st in s.latency_ms["stages"]))
+    rows = []
+    for name, s in staged.items():
+        cells = []
+        for st in names:
+            v = s.latency_ms["stages"].get(st)
+            cells.append(f"{v['p50']:.1f} / {v['p95']:.1f}" if v else "–")
+        rows.append([name, *cells])
+    return ["## Latency per stage (ms, p50 / p95)", "", *_table(["system", *names], rows)]
+
+
+def _comparison_section(comparisons: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Paired bootstrap/randomisation comparisons between systems."""
+    if not comparisons:
+        return []
+    rows = [
+        [
+            c["metric"], c["a"], c["b"], c["mean_a"], c["mean_b"], c["diff"],
+            f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]", c["p_value"],
+            "yes" if c["p_value"] < 0.05 else "no",
+        ]
+        for c in comparisons
+    ]  # fmt: skip
+    header = ["metric", "a", "b", "mean a", "mean b", "diff", "95% CI", "p", "p<0.05"]
+    title = (
+        "## Paired comparisons (per-query scores; difference a − b; 95% bootstrap CI; "
+        "randomisation p)"
+    )
+    return [title, "", *_table(header, rows)]
 
 
 def write_report(report: BenchReport, out_dir: str | Path, charts: bool = True) -> list[Path]:

@@ -145,6 +145,69 @@ def _hit_record(hit: Hit) -> dict[str, Any]:
     return record
 
 
+@dataclass
+class _Tally:
+    """What one system's run accumulates over its queries."""
+
+    scores: list[QueryScore] = field(default_factory=list)
+    per_query: list[dict[str, Any]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)
+    stage_latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    by_type: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    attributions: list[Any] = field(default_factory=list)
+
+    def add_trace(
+        self, trace: Trace, task: Task, query: BenchQuery, evidence: _Evidence | None,
+        context_k: int,
+    ) -> list[dict[str, Any]] | None:  # fmt: skip
+        """Record a query's stage latencies; attribute each evidence item's loss."""
+        for stage in trace.stages:
+            self.stage_latency[stage.stage].append(stage.latency_ms)
+        if evidence is None:
+            return None
+        items = []
+        for item in task.evidence(query):
+            verdict = attribute(trace, evidence.contains(item),
+                                in_corpus=evidence.in_corpus(item), final_k=context_k)  # fmt: skip
+            self.attributions.append(verdict)
+            self.by_type[query.qtype or "all"].append(verdict)
+            items.append({"item": item.label, **verdict.to_dict()})
+        return items
+
+    def result(
+        self, task: Task, qs: Sequence[BenchQuery], ks: Sequence[int], context_k: int,
+        info: Mapping[str, Any],
+    ) -> SystemResult:  # fmt: skip
+        """The system's aggregated result."""
+        latency: dict[str, Any] = _latency_summary(self.latencies)
+        if self.stage_latency:
+            latency["stages"] = {st: _latency_summary(v) for st, v in self.stage_latency.items()}
+        scores_by_type: dict[str, list[QueryScore]] = defaultdict(list)
+        for query, score in zip(qs, self.scores, strict=True):
+            if query.qtype:
+                scores_by_type[query.qtype].append(score)
+        tokens = self.tokens
+        return SystemResult(
+            metrics=task.aggregate(self.scores, ks),
+            latency_ms=latency,
+            context_tokens={
+                "mean": round(sum(tokens) / len(tokens), 1) if tokens else 0.0,
+                "p50": m.percentile(tokens, 50),
+                "k": context_k,
+            },
+            failure_stages=count_stages(self.attributions),
+            per_query=self.per_query,
+            metrics_by_type={t: task.aggregate(s, ks) for t, s in sorted(scores_by_type.items())},
+            failure_stages_by_type=(
+                {t: count_stages(a) for t, a in sorted(self.by_type.items())}
+                if self.attributions
+                else {}
+            ),
+            info=dict(info),
+        )
+
+
 def run_system(
     task: Task,
     name: str,
@@ -168,13 +231,7 @@ def run_system(
         )
     depth = max(ks)
     evidence = _Evidence(spec.chunks) if spec.chunks is not None else None
-    scores: list[QueryScore] = []
-    per_query: list[dict[str, Any]] = []
-    latencies: list[float] = []
-    tokens: list[int] = []
-    stage_latency: dict[str, list[float]] = defaultdict(list)
-    attributions_by_type: dict[str, list[Any]] = defaultdict(list)
-    all_attributions: list[Any] = []
+    tally = _Tally()
     qs = list(queries if queries is not None else task.queries)
     for query in tqdm(qs, desc=name, unit="q", disable=not progress, leave=False):
         t0 = time.perf_counter()
@@ -186,11 +243,11 @@ def run_system(
             )
         hits = list(results[0])
         score = task.score(query, hits, ks)
-        scores.append(score)
-        latencies.append(elapsed)
+        tally.scores.append(score)
+        tally.latencies.append(elapsed)
         read = _hook(retriever, "last_context_tokens", 1)
         n_tokens = int(read[0]) if read else m.context_tokens(hits, context_k)
-        tokens.append(n_tokens)
+        tally.tokens.append(n_tokens)
         record: dict[str, Any] = {
             "id": query.id,
             "type": query.qtype,
@@ -201,49 +258,12 @@ def run_system(
             "hits": [_hit_record(h) for h in hits[:context_k]],
         }
         traces = _hook(retriever, "last_traces", 1)
-        trace = traces[0] if traces and isinstance(traces[0], Trace) else None
-        if trace is not None:
-            for stage in trace.stages:
-                stage_latency[stage.stage].append(stage.latency_ms)
-            if evidence is not None:
-                items = []
-                for item in task.evidence(query):
-                    verdict = attribute(
-                        trace,
-                        evidence.contains(item),
-                        in_corpus=evidence.in_corpus(item),
-                        final_k=context_k,
-                    )
-                    all_attributions.append(verdict)
-                    attributions_by_type[query.qtype or "all"].append(verdict)
-                    items.append({"item": item.label, **verdict.to_dict()})
+        if traces and isinstance(traces[0], Trace):
+            items = tally.add_trace(traces[0], task, query, evidence, context_k)
+            if items is not None:
                 record["evidence"] = items
-        per_query.append(record)
-    latency: dict[str, Any] = _latency_summary(latencies)
-    if stage_latency:
-        latency["stages"] = {st: _latency_summary(v) for st, v in stage_latency.items()}
-    by_type: dict[str, list[QueryScore]] = defaultdict(list)
-    for query, score in zip(qs, scores, strict=True):
-        if query.qtype:
-            by_type[query.qtype].append(score)
-    return SystemResult(
-        metrics=task.aggregate(scores, ks),
-        latency_ms=latency,
-        context_tokens={
-            "mean": round(sum(tokens) / len(tokens), 1) if tokens else 0.0,
-            "p50": m.percentile(tokens, 50),
-            "k": context_k,
-        },
-        failure_stages=count_stages(all_attributions),
-        per_query=per_query,
-        metrics_by_type={t: task.aggregate(s, ks) for t, s in sorted(by_type.items())},
-        failure_stages_by_type=(
-            {t: count_stages(a) for t, a in sorted(attributions_by_type.items())}
-            if all_attributions
-            else {}
-        ),
-        info=dict(spec.info),
-    )
+        tally.per_query.append(record)
+    return tally.result(task, qs, ks, context_k, spec.info)
 
 
 def run_benchmark(
