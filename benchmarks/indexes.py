@@ -20,12 +20,13 @@ import os
 import statistics
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ragkit.bench.datasets import BeirDataset
+from ragkit.bench.registry import load_dataset
 from ragkit.indexes import BM25Index, DenseIndex, Embedder, HybridIndex
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
 from ragkit.settings import data_dir
@@ -34,27 +35,21 @@ from ragkit.types import Chunk
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def load_scifact(folder: Path) -> tuple[list[Chunk], dict[str, str], dict[str, dict], dict]:
-    """Chunks (one per abstract), queries, and qrels by split."""
-    chunks = []
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            text = f"{d.get('title', '')}\n{d.get('text', '')}".strip()
-            chunks.append(Chunk(id=str(d["_id"]), doc_id=str(d["_id"]), text=text))
-    queries = {}
-    with (folder / "queries.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            queries[str(d["_id"])] = d["text"]
+def load_scifact(
+    folder: Path,
+) -> tuple[list[Chunk], dict[str, str], dict[str, dict[str, dict[str, int]]]]:
+    """Chunks (one per abstract, the benchmark's passage text), the judged queries, and qrels
+    by split, read through the dataset registry as `ragkit bench` reads them."""
+    chunks: list[Chunk] = []
+    queries: dict[str, str] = {}
     qrels: dict[str, dict[str, dict[str, int]]] = {}
     for split in ("train", "test"):
-        rel: dict[str, dict[str, int]] = defaultdict(dict)
-        lines = (folder / "qrels" / f"{split}.tsv").read_text(encoding="utf-8").splitlines()
-        for row in lines[1:]:
-            qid, did, score = row.split("\t")
-            rel[qid][did] = int(score)
-        qrels[split] = dict(rel)
+        dataset = load_dataset(f"beir:{folder}", split=split)
+        if not isinstance(dataset, BeirDataset):
+            raise TypeError(f"beir:{folder} loaded as {type(dataset).__name__}")
+        chunks = chunks or dataset.chunks()[0]
+        queries.update((q.id, q.text) for q in dataset.queries)
+        qrels[split] = {qid: dict(docs) for qid, docs in dataset.qrels.items()}
     return chunks, queries, qrels
 
 

@@ -1,25 +1,49 @@
-"""Benchmark dataset loaders (BEIR, FinanceBench, SEC QA) returning small frozen dataclasses.
+"""Benchmark datasets (BEIR, FinanceBench, SEC QA) as small frozen dataclasses, each supplying
+what a benchmark needs: its corpus as chunks, its queries and its task (the metrics).
 
 Every path is an argument; nothing is hard-coded. Malformed lines raise `DatasetError` naming
 the file and the 1-based line number, so a broken dataset is fixed in one look.
+
+Chunks: a BEIR document is one chunk whose text is `beir_passage_text` (the one text form,
+shared by the benchmark, `ragkit train-reranker` and the SciFact scripts, so a reranker is
+trained on the text it is benchmarked on); FinanceBench and SEC QA documents are parsed and
+chunked, cached under `cache_dir()/bench-chunks/` by the files' sha256, the chunker, its
+parameters and the parser/chunker sources. Datasets are loaded by name through the registry
+in `ragkit.bench.registry` (`load_dataset("beir:PATH")`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
-from collections.abc import Iterator, Mapping
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ragkit.errors import DatasetError
+from ragkit.settings import cache_dir
+from ragkit.types import Chunk
+
+if TYPE_CHECKING:
+    from ragkit.bench.tasks import Task
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "BenchQuery",
+    "Dataset",
+    "CACHE_VERSION",
+    "document_chunks",
+    "corpus_chunks",
+    "chunks_key",
     "BeirDoc",
+    "beir_passage_text",
+    "beir_chunk",
     "BeirDataset",
     "FinanceBenchEvidence",
     "FinanceBenchQuestion",
@@ -27,7 +51,6 @@ __all__ = [
     "SecQaEvidence",
     "SecQaQuestion",
     "SecQaDataset",
-    "Dataset",
     "load_beir",
     "load_financebench",
     "load_secqa",
@@ -47,6 +70,44 @@ class BenchQuery:
     text: str
     qtype: str = ""
     doc_ids: tuple[str, ...] = ()
+
+
+class Dataset(Protocol):
+    """What the benchmark needs of a dataset: a name and kind, the queries, the corpus as chunks
+    (what systems index) and the task that scores a ranking (its metrics).
+
+    BEIR, FinanceBench and SEC QA implement it; register another with
+    `ragkit.bench.registry.register_dataset`.
+    """
+
+    @property
+    def name(self) -> str:
+        """The dataset's label in reports, e.g. "beir:scifact/test"."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The dataset's kind (its registry name), e.g. "beir"."""
+        ...
+
+    @property
+    def queries(self) -> tuple[BenchQuery, ...]:
+        """The queries, in run order."""
+        ...
+
+    def chunks(
+        self,
+        chunker: str = "hierarchical",
+        chunker_params: Mapping[str, Any] | None = None,
+        *,
+        cache: bool = True,
+    ) -> tuple[list[Chunk], dict[str, Any]]:
+        """The corpus as chunks, and facts about making them (`parse_s`, `cached`, `n_chunks`)."""
+        ...
+
+    def task(self) -> Task:
+        """The task that scores rankings of this dataset's chunks."""
+        ...
 
 
 # -- JSONL reading --------------------------------------------------------------------------
@@ -85,11 +146,122 @@ def _field(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], wher
 
 
 def _text_field(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """obj[key] as non-blank text (ids may be JSON numbers, so ints are accepted)."""
     value = _field(obj, key, (str, int), where)
     text = str(value)
     if not text.strip():
         raise DatasetError(f"{where}: field {key!r} is empty")
     return text
+
+
+# -- corpus chunks ----------------------------------------------------------------------------
+
+#: Bumped when the cached chunk or index layout changes.
+CACHE_VERSION = 1
+
+
+def _sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.cache
+def _chunking_code_digest() -> str:
+    """sha256 of the parser and chunker sources: a change to either invalidates cached chunks."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("parsers/*.py"), *root.glob("chunkers/*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _hash(parts: Any) -> str:
+    """sha256 of a JSON-able value (keys sorted): a cache key."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _facts(start: float, chunks: Sequence[Chunk], cached: bool) -> dict[str, Any]:
+    """The facts a dataset reports with its chunks."""
+    return {"parse_s": round(time.perf_counter() - start, 3), "cached": cached,
+            "n_chunks": len(chunks)}  # fmt: skip
+
+
+def document_chunks(
+    documents: Mapping[str, Path],
+    chunker: str = "hierarchical",
+    chunker_params: Mapping[str, Any] | None = None,
+    *,
+    cache: bool = True,
+) -> tuple[list[Chunk], dict[str, Any]]:
+    """Document files (by name) parsed and chunked with `chunker`, and facts.
+
+    Cached by the files' sha256 and the parser/chunker sources' digest, so that a second run
+    does not re-parse and a code change does not reuse stale chunks.
+    """
+    from ragkit import __version__
+
+    start = time.perf_counter()
+    paths = [Path(p) for _, p in sorted(documents.items())]
+    params = dict(chunker_params or {})
+    key = _hash({"files": [(p.name, _sha256_file(p)) for p in paths], "chunker": chunker,
+                 "params": params, "ragkit": __version__, "v": CACHE_VERSION,
+                 "code": _chunking_code_digest()})  # fmt: skip
+    path = cache_dir() / "bench-chunks" / f"{key}.jsonl"
+    if cache and path.is_file():
+        with path.open(encoding="utf-8") as handle:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
+        logger.info("loaded %d cached %s chunks from %s", len(chunks), chunker, path)
+        return chunks, _facts(start, chunks, True)
+    from ragkit.chunkers import get_chunker
+    from ragkit.parsers import load
+
+    chunk_fn = get_chunker(chunker, **params)
+    docs = load(paths)
+    chunks = [c for doc in docs for c in chunk_fn.chunk(doc)]
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("w", encoding="utf-8") as handle:
+            for c in chunks:
+                handle.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    facts = _facts(start, chunks, False)
+    logger.info("parsed %d documents into %d %s chunks in %.1fs", len(docs), len(chunks),
+                chunker, facts["parse_s"])  # fmt: skip
+    return chunks, facts
+
+
+def corpus_chunks(
+    dataset: Dataset,
+    chunker: str = "hierarchical",
+    chunker_params: Mapping[str, Any] | None = None,
+    *,
+    cache: bool = True,
+) -> tuple[list[Chunk], dict[str, Any]]:
+    """The dataset's corpus as chunks, and facts (`parse_s`, `cached`, `n_chunks`): what
+    `dataset.chunks` gives (BEIR: one chunk per document; documents: parsed, chunked, cached)."""
+    return dataset.chunks(chunker, chunker_params, cache=cache)
+
+
+def chunks_key(chunks: Sequence[Chunk], **params: Any) -> str:
+    """sha256 of the chunks (ids, search texts, pages and metadata, which filters and routing
+    read) plus the given parameters: an index's key."""
+    digest = hashlib.sha256()
+    for c in chunks:
+        digest.update(c.id.encode())
+        digest.update(b"\0")
+        digest.update(c.search_text.encode())
+        digest.update(b"\0")
+        digest.update(json.dumps([c.page_start, c.page_end, c.metadata], sort_keys=True,
+                                 default=str).encode())  # fmt: skip
+        digest.update(b"\1")
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(f"v{CACHE_VERSION}".encode())
+    return digest.hexdigest()
 
 
 # -- BEIR -------------------------------------------------------------------------------------
@@ -102,6 +274,28 @@ class BeirDoc:
     id: str
     title: str
     text: str
+
+
+def beir_passage_text(doc: BeirDoc) -> str:
+    """The one text form of a BEIR document, indexed by the benchmark and paired by
+    `ragkit train-reranker`: the title line, then the body (the body alone without a title)."""
+    return f"{doc.title}\n{doc.text}".strip() if doc.title else doc.text
+
+
+def beir_chunk(doc: BeirDoc, position: int = 0, *, title_path: bool = False) -> Chunk:
+    """A BEIR document as one chunk whose `search_text` is `beir_passage_text(doc)`.
+
+    With `title_path`, the title line is held as the chunk's section path instead of in its
+    text (the same `search_text`), so that title queries can show the passage without it.
+    """
+    text = beir_passage_text(doc)
+    n_tokens = len(text.split())
+    path: tuple[str, ...] = ()
+    head, sep, body = text.partition("\n")
+    if title_path and sep and doc.title.strip() and head.strip() == doc.title.strip():
+        path, text = (head,), body  # search_text = head + "\n" + body, unchanged
+    return Chunk(id=doc.id, doc_id=doc.id, text=text, section_path=path, position=position,
+                 n_tokens=n_tokens)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +311,34 @@ class BeirDataset:
 
     kind = "beir"
 
+    def chunks(
+        self,
+        chunker: str = "hierarchical",
+        chunker_params: Mapping[str, Any] | None = None,
+        *,
+        cache: bool = True,
+    ) -> tuple[list[Chunk], dict[str, Any]]:
+        """One chunk per document (`beir_chunk`); the chunker and cache do not apply."""
+        start = time.perf_counter()
+        chunks = [beir_chunk(doc, pos) for pos, doc in enumerate(self.corpus)]
+        return chunks, _facts(start, chunks, False)
+
+    def task(self) -> Task:
+        """nDCG, recall and MRR over the qrels (`ragkit.bench.tasks.BeirTask`)."""
+        from ragkit.bench.tasks import BeirTask
+
+        return BeirTask(self)
+
+
+def _is_header(cols: Sequence[str]) -> bool:
+    """Whether a qrels file's first line is its header ("query-id", or a non-integer score)."""
+    if cols[0].strip().lower() in ("query-id", "query_id", "qid"):
+        return True
+    return len(cols) == 3 and not cols[2].strip().lstrip("-").isdigit()
+
 
 def _load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """{query id: {document id: relevance}} from a BEIR qrels TSV, in file order."""
     if not path.is_file():
         raise DatasetError(f"{path}: qrels file not found; expected qrels/<split>.tsv")
     qrels: dict[str, dict[str, int]] = {}
@@ -128,7 +348,7 @@ def _load_qrels(path: Path) -> dict[str, dict[str, int]]:
             if not line.strip():
                 continue
             cols = line.split("\t")
-            if lineno == 1 and cols[0].strip().lower() in ("query-id", "query_id", "qid"):
+            if lineno == 1 and _is_header(cols):
                 continue
             if len(cols) != 3:
                 raise DatasetError(
@@ -185,6 +405,7 @@ def load_beir(folder: str | Path, split: str = "test") -> BeirDataset:
 
 
 def _natural_key(text: str) -> tuple[int, int | str]:
+    """Sort key putting numeric ids in numeric order ("2" before "10"), then the others."""
     return (0, int(text)) if text.isdigit() else (1, text)
 
 
@@ -241,6 +462,22 @@ class FinanceBenchDataset:
     def queries(self) -> tuple[BenchQuery, ...]:
         """Every kept question as a `BenchQuery`."""
         return tuple(q.to_query() for q in self.questions)
+
+    def chunks(
+        self,
+        chunker: str = "hierarchical",
+        chunker_params: Mapping[str, Any] | None = None,
+        *,
+        cache: bool = True,
+    ) -> tuple[list[Chunk], dict[str, Any]]:
+        """Every document of the folder parsed and chunked (`document_chunks`, cached)."""
+        return document_chunks(self.documents, chunker, chunker_params, cache=cache)
+
+    def task(self) -> Task:
+        """Evidence-page recall and coverage (`ragkit.bench.tasks.FinanceBenchTask`)."""
+        from ragkit.bench.tasks import FinanceBenchTask
+
+        return FinanceBenchTask(self)
 
 
 def load_financebench(questions_path: str | Path, documents_dir: str | Path) -> FinanceBenchDataset:
@@ -346,6 +583,22 @@ class SecQaDataset:
         """Every kept question as a `BenchQuery`."""
         return tuple(q.to_query() for q in self.questions)
 
+    def chunks(
+        self,
+        chunker: str = "hierarchical",
+        chunker_params: Mapping[str, Any] | None = None,
+        *,
+        cache: bool = True,
+    ) -> tuple[list[Chunk], dict[str, Any]]:
+        """Every document of the folder parsed and chunked (`document_chunks`, cached)."""
+        return document_chunks(self.documents, chunker, chunker_params, cache=cache)
+
+    def task(self) -> Task:
+        """Evidence-quote and question recall (`ragkit.bench.tasks.SecQaTask`)."""
+        from ragkit.bench.tasks import SecQaTask
+
+        return SecQaTask(self)
+
 
 def load_secqa(questions_path: str | Path, filings_dir: str | Path) -> SecQaDataset:
     """Load SEC QA questions (format of sec-qa/README.md) plus the folder of filings.
@@ -404,22 +657,10 @@ def load_secqa(questions_path: str | Path, filings_dir: str | Path) -> SecQaData
     return SecQaDataset(f"secqa:{qpath.stem}", qpath, fdir, tuple(kept), files, tuple(skipped))
 
 
-Dataset = BeirDataset | FinanceBenchDataset | SecQaDataset
-
-
 def load_dataset(spec: str, corpus: str | Path | None = None, split: str = "test") -> Dataset:
-    """Load from a CLI-style spec: `beir:FOLDER`, `financebench:QUESTIONS_JSONL` or
-    `secqa:QA_JSONL`; the last two need `corpus` (the documents or filings folder)."""
-    kind, sep, path = spec.partition(":")
-    if not sep or not path:
-        raise DatasetError(
-            f"dataset spec {spec!r} should be beir:PATH, financebench:PATH or secqa:PATH"
-        )
-    if kind == "beir":
-        return load_beir(path, split)
-    if kind in ("financebench", "secqa"):
-        if corpus is None:
-            raise DatasetError(f"dataset {spec!r} needs a corpus folder (--corpus DIR)")
-        loader = load_financebench if kind == "financebench" else load_secqa
-        return loader(path, corpus)
-    raise DatasetError(f"unknown dataset kind {kind!r}; expected beir, financebench or secqa")
+    """Load from a spec `KIND:PATH` through the dataset registry: `beir:FOLDER`,
+    `financebench:QUESTIONS_JSONL` or `secqa:QA_JSONL` (the last two need `corpus`, the
+    documents or filings folder), or any kind added with `register_dataset`."""
+    from ragkit.bench.registry import load_dataset as load
+
+    return load(spec, corpus, split)

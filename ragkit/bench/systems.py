@@ -8,17 +8,15 @@ Add one with `register_system(name, factory, description)`; a factory takes a `B
 returns a `SystemSpec`, or raises `SystemSkipped` when it cannot run here (no reranker model,
 no LLM endpoint), which `build_systems` reports without failing the run.
 
-Corpus: BEIR gives one chunk per document (`doc_id = _id`, text = title + text); FinanceBench
-and SEC QA documents are parsed and chunked. Chunks are cached under
-`cache_dir()/bench-chunks/` (keyed by the files' sha256, chunker and parameters) and indexes
-under `cache_dir()/bench-indexes/<sha256 of chunk ids+texts, model, parameters>/`, so a
-second run neither re-parses nor re-embeds.
+Corpus: each dataset supplies its chunks (`ragkit.bench.datasets`: BEIR gives one chunk per
+document; FinanceBench and SEC QA documents are parsed, chunked and cached under
+`cache_dir()/bench-chunks/`). Indexes are cached under
+`cache_dir()/bench-indexes/<sha256 of chunk ids+texts, model, parameters>/`, so a second run
+neither re-parses nor re-embeds.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import logging
 import os
@@ -29,7 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.bench.datasets import BeirDataset, Dataset, FinanceBenchDataset, SecQaDataset
+from ragkit.bench.datasets import (
+    Dataset,
+    FinanceBenchDataset,
+    SecQaDataset,
+    chunks_key,
+    corpus_chunks,
+)
 from ragkit.bench.runner import SystemSpec
 from ragkit.errors import ConfigError, RagkitError
 from ragkit.settings import cache_dir
@@ -51,9 +55,6 @@ __all__ = [
     "corpus_chunks",
     "chunks_key",
 ]
-
-#: Bumped when the cached chunk or index layout changes.
-CACHE_VERSION = 1
 
 
 class SystemSkipped(RagkitError):
@@ -96,113 +97,8 @@ def get_factory(name: str) -> SystemFactory:
 # -- the environment a factory builds in ----------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
-@functools.cache
-def _chunking_code_digest() -> str:
-    """sha256 of the parser and chunker sources: a change to either invalidates cached chunks."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted([*root.glob("parsers/*.py"), *root.glob("chunkers/*.py")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _hash(parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def chunks_key(chunks: Sequence[Chunk], **params: Any) -> str:
-    """sha256 of the chunks (ids, search texts, pages and metadata, which filters and routing
-    read) plus the given parameters: an index's key."""
-    digest = hashlib.sha256()
-    for c in chunks:
-        digest.update(c.id.encode())
-        digest.update(b"\0")
-        digest.update(c.search_text.encode())
-        digest.update(b"\0")
-        digest.update(json.dumps([c.page_start, c.page_end, c.metadata], sort_keys=True,
-                                 default=str).encode())  # fmt: skip
-        digest.update(b"\1")
-    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
-    digest.update(f"v{CACHE_VERSION}".encode())
-    return digest.hexdigest()
-
-
-def _beir_chunks(dataset: BeirDataset) -> list[Chunk]:
-    out = []
-    for pos, doc in enumerate(dataset.corpus):
-        text = f"{doc.title}\n{doc.text}".strip() if doc.title else doc.text
-        out.append(Chunk(id=doc.id, doc_id=doc.id, text=text, position=pos,
-                         n_tokens=len(text.split())))  # fmt: skip
-    return out
-
-
-def _document_paths(dataset: Dataset) -> list[Path]:
-    if isinstance(dataset, FinanceBenchDataset | SecQaDataset):
-        return [Path(p) for _, p in sorted(dataset.documents.items())]
-    raise ConfigError(f"dataset {type(dataset).__name__} has no document files")
-
-
-def corpus_chunks(
-    dataset: Dataset,
-    chunker: str = "hierarchical",
-    chunker_params: Mapping[str, Any] | None = None,
-    *,
-    cache: bool = True,
-) -> tuple[list[Chunk], dict[str, Any]]:
-    """The dataset's corpus as chunks, and facts (`parse_s`, `cached`, `n_chunks`).
-
-    BEIR: one chunk per document. Documents: parsed and chunked with `chunker`; cached by the
-    files' sha256 and the parser/chunker sources' digest, so that a second run does not
-    re-parse and a code change does not reuse stale chunks.
-    """
-    start = time.perf_counter()
-    if isinstance(dataset, BeirDataset):
-        chunks = _beir_chunks(dataset)
-        return chunks, {"parse_s": round(time.perf_counter() - start, 3), "cached": False,
-                        "n_chunks": len(chunks)}  # fmt: skip
-    from ragkit import __version__
-
-    paths = _document_paths(dataset)
-    params = dict(chunker_params or {})
-    key = _hash({"files": [(p.name, _sha256_file(p)) for p in paths], "chunker": chunker,
-                 "params": params, "ragkit": __version__, "v": CACHE_VERSION,
-                 "code": _chunking_code_digest()})  # fmt: skip
-    path = cache_dir() / "bench-chunks" / f"{key}.jsonl"
-    if cache and path.is_file():
-        with path.open(encoding="utf-8") as handle:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
-        logger.info("loaded %d cached %s chunks from %s", len(chunks), chunker, path)
-        return chunks, {"parse_s": round(time.perf_counter() - start, 3), "cached": True,
-                        "n_chunks": len(chunks)}  # fmt: skip
-    from ragkit.chunkers import get_chunker
-    from ragkit.parsers import load
-
-    chunk_fn = get_chunker(chunker, **params)
-    docs = load(paths)
-    chunks = [c for doc in docs for c in chunk_fn.chunk(doc)]
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("w", encoding="utf-8") as handle:
-            for c in chunks:
-                handle.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        tmp.replace(path)
-    elapsed = time.perf_counter() - start
-    logger.info("parsed %d documents into %d %s chunks in %.1fs", len(docs), len(chunks),
-                chunker, elapsed)  # fmt: skip
-    return chunks, {"parse_s": round(elapsed, 3), "cached": False, "n_chunks": len(chunks)}
 
 
 @dataclass

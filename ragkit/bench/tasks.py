@@ -18,13 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ragkit.bench import metrics as m
-from ragkit.bench.datasets import (
-    BeirDataset,
-    BenchQuery,
-    Dataset,
-    FinanceBenchDataset,
-    SecQaDataset,
-)
+from ragkit.bench.datasets import BenchQuery, Dataset, FinanceBenchDataset, SecQaDataset
 from ragkit.errors import ConfigError
 from ragkit.types import Chunk, Hit
 
@@ -33,6 +27,7 @@ __all__ = [
     "EvidenceItem",
     "NormCache",
     "Task",
+    "JudgedDataset",
     "BeirTask",
     "FinanceBenchTask",
     "SecQaTask",
@@ -149,6 +144,26 @@ class _BaseTask:
         return out
 
 
+class JudgedDataset(Protocol):
+    """A dataset judged by graded qrels over document ids: BEIR, or any registered dataset
+    that scores like it."""
+
+    @property
+    def name(self) -> str:
+        """The dataset's label in reports."""
+        ...
+
+    @property
+    def queries(self) -> tuple[BenchQuery, ...]:
+        """The judged queries."""
+        ...
+
+    @property
+    def qrels(self) -> Mapping[str, Mapping[str, int]]:
+        """{query id: {document id: relevance}}."""
+        ...
+
+
 class BeirTask(_BaseTask):
     """BEIR: graded qrels over documents."""
 
@@ -156,7 +171,7 @@ class BeirTask(_BaseTask):
     prefixes = ("ndcg", "recall", "mrr")
     headline = ("ndcg", "recall")
 
-    def __init__(self, dataset: BeirDataset) -> None:
+    def __init__(self, dataset: JudgedDataset) -> None:
         self.name = dataset.name
         self.queries = dataset.queries
         self.qrels = dataset.qrels
@@ -249,14 +264,10 @@ class SecQaTask(_BaseTask):
 
 
 def task_for(dataset: Dataset) -> Task:
-    """The task that scores this dataset."""
-    if isinstance(dataset, BeirDataset):
-        return BeirTask(dataset)
-    if isinstance(dataset, FinanceBenchDataset):
-        return FinanceBenchTask(dataset)
-    if isinstance(dataset, SecQaDataset):
-        return SecQaTask(dataset)
-    raise ConfigError(
-        f"unsupported dataset {type(dataset).__name__}; expected a BEIR, FinanceBench or "
-        "SEC QA dataset from ragkit.bench.datasets"
-    )
+    """The task that scores this dataset (what its `task()` gives)."""
+    if not callable(getattr(dataset, "task", None)):
+        raise ConfigError(
+            f"unsupported dataset {type(dataset).__name__}: it has no task(); expected a "
+            "dataset satisfying ragkit.bench.datasets.Dataset"
+        )
+    return dataset.task()

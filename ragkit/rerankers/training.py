@@ -20,12 +20,12 @@ import re
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ragkit.errors import ConfigError, DatasetError
+from ragkit.errors import ConfigError
 from ragkit.types import Chunk
 
 logger = logging.getLogger(__name__)
@@ -44,52 +44,24 @@ class TrainingPair:
 
 
 # -- data ---------------------------------------------------------------------------------
-def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as exc:
-                raise DatasetError(f"{path}:{number}: not valid JSON ({exc})") from exc
-
-
 def load_beir(
     folder: str | Path, split: str = "train"
 ) -> tuple[list[Chunk], dict[str, str], dict[str, dict[str, int]]]:
-    """A BEIR folder → (corpus as Chunks with doc_id = id, queries {id: text}, qrels)."""
-    root = Path(folder)
-    corpus_path, queries_path = root / "corpus.jsonl", root / "queries.jsonl"
-    qrels_path = root / "qrels" / f"{split}.tsv"
-    for path in (corpus_path, queries_path, qrels_path):
-        if not path.is_file():
-            raise DatasetError(
-                f"BEIR file {path} not found (expected corpus.jsonl, "
-                f"queries.jsonl and qrels/{split}.tsv)"
-            )
-    chunks = []
-    for row in _read_jsonl(corpus_path):
-        doc_id = str(row["_id"])
-        title = (row.get("title") or "").strip()
-        chunks.append(
-            Chunk(
-                id=doc_id,
-                doc_id=doc_id,
-                text=(row.get("text") or "").strip(),
-                section_path=(title,) if title else (),
-            )
-        )
-    queries = {str(r["_id"]): r["text"] for r in _read_jsonl(queries_path)}
-    qrels: dict[str, dict[str, int]] = {}
-    with qrels_path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            parts = line.rstrip("\n").split("\t")
-            if number == 1 and not parts[-1].lstrip("-").isdigit():
-                continue  # header
-            if len(parts) < 3:
-                raise DatasetError(f"{qrels_path}:{number}: expected query-id, corpus-id, score")
-            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    """A BEIR folder read by the benchmark's reader → (one chunk per document, the queries
+    judged in `split` {id: text}, qrels {query id: {doc id: relevance}}).
+
+    Each chunk's `search_text`, which pairs are made of, is the benchmark's passage text
+    (`ragkit.bench.datasets.beir_passage_text`), so a reranker trains on the text it is
+    benchmarked on; the title line is held as the section path so that `title_pairs` can
+    show a passage without it.
+    """
+    from ragkit.bench.datasets import beir_chunk
+    from ragkit.bench.datasets import load_beir as read_beir  # lazily: ragkit.bench loads numpy
+
+    dataset = read_beir(folder, split)
+    chunks = [beir_chunk(doc, pos, title_path=True) for pos, doc in enumerate(dataset.corpus)]
+    queries = {q.id: q.text for q in dataset.queries}
+    qrels = {qid: dict(docs) for qid, docs in dataset.qrels.items()}
     return chunks, queries, qrels
 
 
@@ -166,7 +138,8 @@ def beir_positives(
 
 
 def beir_pairs(folder: str | Path, split: str = "train", **mining: Any) -> list[TrainingPair]:
-    """Training pairs from a BEIR folder's qrels (relevance > 0 is positive)."""
+    """Training pairs from a BEIR folder's qrels (relevance > 0 is positive), over the
+    benchmark's passage texts (`load_beir`)."""
     chunks, queries, qrels = load_beir(folder, split)
     return mine_pairs(chunks, beir_positives(queries, qrels), **mining)
 

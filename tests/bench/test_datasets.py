@@ -16,7 +16,7 @@ from ragkit.bench.datasets import (
     load_financebench,
     load_secqa,
 )
-from ragkit.errors import DatasetError
+from ragkit.errors import ConfigError, DatasetError
 
 
 def _write_jsonl(path: Path, rows: list[object]) -> Path:
@@ -95,7 +95,7 @@ def test_load_dataset_spec(secqa_dir: Path, sec_filings_dir: Path) -> None:
     assert ds.kind == "secqa" and len(ds.queries) == 14
     with pytest.raises(DatasetError, match="needs a corpus"):
         load_dataset(f"secqa:{secqa_dir / 'dev.jsonl'}")
-    with pytest.raises(DatasetError, match="unknown dataset kind 'msmarco'"):
+    with pytest.raises(ConfigError, match="unknown dataset kind 'msmarco'; expected one of beir"):
         load_dataset("msmarco:/x")
 
 
