@@ -267,8 +267,10 @@ class AgentRetriever:
         self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
     ) -> list[list[Hit]]:
         """Top-k evidence passages per query."""
+        from ragkit.retrievers import check_batch
+
         out, tokens, traces, steps = [], [], [], []
-        for q in queries:
+        for q in check_batch(queries, k):
             result = self.agent.run(q, filters)
             hits = result.hits(k, self.name)
             trace = Trace(q)
@@ -293,22 +295,10 @@ def _pipeline_spec(
 
     mode = config.get("retrieval", {}).get("mode", "hybrid")
     index, info = env.bm25_index(chunker) if mode == "bm25" else env.hybrid_index(chunker)
-    if mode == "bm25":
-        from ragkit.indexes import HybridIndex
-
-        class _Bm25Only:
-            """The pipeline's view of a BM25-only index (dense side unused in bm25 mode)."""
-
-            def __init__(self, bm25: Any) -> None:
-                self.bm25 = bm25
-                self.dense = None
-                self.chunks = bm25.chunks
-
-        index = _Bm25Only(index) if not isinstance(index, HybridIndex) else index
     cfg = {"chunker": {"name": chunker}, **config}
     cfg["routing"] = {"enabled": routed}  # explicit: the with/without comparison
     router = env.router(chunker) if routed else None
-    pipe = HybridPipeline(index, cfg, reranker=reranker, router=router)
+    pipe = HybridPipeline.from_index(index, cfg, reranker=reranker, router=router)
     retriever: Any = TracedPipeline(pipe)
     return SystemSpec(retriever, env.chunk_map(chunker),
                       {**info, "description": description})  # fmt: skip
