@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ragkit.agentic.base import AgentBase, check_request
-from ragkit.agentic.question import STATEMENT_HEADINGS, QuestionTerms, analyze, word_pattern
+from ragkit.agentic.question import QuestionTerms, analyze, statement_headings, word_pattern
 from ragkit.agentic.result import AgentResult, Evidence, count_tokens
 from ragkit.agentic.tools import ReadResult, Tools
 from ragkit.agentic.views import SectionSpan, View
 from ragkit.errors import ConfigError, RagkitError
+from ragkit.lexicon import Lexicon
 from ragkit.types import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class HeuristicAgent(AgentBase):
         routing: pick files with `ragkit.routing` too (the pipeline's query analyzer over the
             files' own metadata): the files it routes to, and its period/form boosts, rank
             first. metadata_file: a document-information file supplementing that metadata.
+        lexicon: the finance word lists of the question analysis and the router (default:
+            `Lexicon.default()`, `ragkit/data/finance.yaml`).
     """
 
     name = "heuristic"
@@ -133,6 +136,7 @@ class HeuristicAgent(AgentBase):
         view_cache: str | os.PathLike[str] | None = None,
         routing: bool = True,
         metadata_file: str | os.PathLike[str] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         for label, value in (
             ("max_steps", max_steps),
@@ -162,6 +166,7 @@ class HeuristicAgent(AgentBase):
         self.workers = workers
         self.routing = routing
         self.metadata_file = metadata_file
+        self.lexicon = lexicon or Lexicon.default()
         self._routers: dict[tuple[str, ...], Any] = {}
 
     # -- the investigation ------------------------------------------------------------------
@@ -185,10 +190,11 @@ class HeuristicAgent(AgentBase):
         exclude: set[str] = set()
         for f in files:
             exclude |= _identity_words(views[f])
-        terms = analyze(question, exclude)
+        terms = analyze(question, exclude, lexicon=self.lexicon)
         routing = self._route(question, files, views)
         if routing.statements is not None:  # the router's reading (company names masked)
-            terms.statements = [STATEMENT_HEADINGS[kind] for kind in routing.statements]
+            headings = statement_headings(self.lexicon)
+            terms.statements = [headings[kind] for kind in routing.statements]
         chosen = self._choose_files(terms, files, views, routing)
         patterns = self._patterns(terms)
         units = self._grep_units(tools, patterns, chosen, views, filters)
@@ -215,7 +221,9 @@ class HeuristicAgent(AgentBase):
 
             stems = {Path(f).stem: f for f in files}
             rows = [{"doc_id": stem, "metadata": views[f].metadata} for stem, f in stems.items()]
-            router = Router.from_chunks(rows, self.metadata_file, min_chunks=0)
+            router = Router.from_chunks(
+                rows, self.metadata_file, min_chunks=0, lexicon=self.lexicon
+            )
             self._routers[key] = (router, stems)
         router, stems = self._routers[key]
         decision = router.route(question)

@@ -3,89 +3,20 @@ cues and synonyms, each turned into grep patterns.
 
 Deterministic and model-free: a stop list, a crude suffix stemmer (patterns match any word
 ending) and a small general finance thesaurus that maps everyday words to the terms filings use.
+The stop list, the thesaurus, the section cues and the statement titles come from the lexicon
+(`Lexicon.stopwords`, `synonyms`, `section_cues`, `statements`; `ragkit/data/finance.yaml`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from ragkit.lexicon import STATEMENT_KINDS, Lexicon
 from ragkit.routing.statement_intent import statement_intent
-
-#: Words that carry no evidence: question words, glue, and filing boilerplate.
-STOPWORDS: frozenset[str] = frozenset(
-    """a about above according across after again against all also am an and any are as at
-    be because been before being below between both but by can could did do does doing down
-    during each few for from further had has have having he her here hers how i if in into is
-    it its itself just me more most my no nor not now of off on once only or other our out
-    over own same she should so some such than that the their them then there these they this
-    those through to too under until up very was we were what when where which while who whom
-    why will with would you your per much many based total report reported reports reporting
-    filing filed form quarter quarterly annual year years fiscal ended ending period periods
-    company company's companies state states stated say says said according describe described
-    show shows given give value amount number figure disclosed disclose disclosure
-    use using used within including include includes between compared versus vs respectively
-    provide provided information note item part section document statement statements
-    answer round decimal place places units unit percent percents term terms calculate
-    calculated mentioned mention mentions million billion thousand dollars usd months month
-    three six nine twelve first second third fourth half another two make makes made soon
-    refer refers referred already assume public equities analyst analysts primarily judgment
-    judgments judgement approximation exact possible metric metrics financial plainly help
-    compute computing response basing reasonable calculate question questions following shown
-    answers respond round rounded outlined taking account details detail relevant please
-    want need needs necessary addition additionally approximately calculation formula
-    ratio ratios""".split()
-)
-
-#: Everyday words → the words filings use (general domain knowledge, not tuned per question).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "advertising": ("demand creation", "marketing", "advertising and promotion"),
-    "endorsement": ("demand creation", "endorsement"),
-    "employees": ("employees", "headcount", "workforce"),
-    "staff": ("employees",),
-    "workers": ("employees",),
-    "revenue": ("revenues", "net sales", "net operating revenues"),
-    "sales": ("net sales", "revenues"),
-    "profit": ("income", "earnings"),
-    "earnings": ("income", "earnings per share"),
-    "buyback": ("repurchase",),
-    "buybacks": ("repurchase",),
-    "repurchased": ("repurchase",),
-    "lawsuit": ("litigation", "legal proceedings"),
-    "lawsuits": ("litigation", "legal proceedings"),
-    "capex": ("capital expenditures", "purchases of property"),
-    "spending": ("expense", "expenditures"),
-    "spend": ("expense", "expenditures"),
-    "holders": ("holders of record", "shareholders of record", "shareowner accounts"),
-    "shareholders": ("stockholders", "shareowners", "holders of record"),
-    "stockholders": ("shareholders", "shareowners", "holders of record"),
-    "debt": ("borrowings", "notes payable", "long-term debt"),
-    "borrow": ("borrowings", "credit facility"),
-    "loan": ("credit facility", "borrowings"),
-    "cash": ("cash and cash equivalents",),
-    "tax": ("income taxes", "effective tax rate"),
-    "r&d": ("research and development",),
-    "inventory": ("inventories",),
-    "margin": ("gross margin", "operating margin"),
-    "rent": ("lease", "leases"),
-    "leasing": ("lease", "leases"),
-    "factories": ("manufacturing facilities", "plants"),
-    "plants": ("facilities", "properties"),
-    "customers": ("customers", "clients"),
-    "biggest": ("largest", "significant"),
-    "largest": ("significant", "largest"),
-    "dividend": ("dividends", "dividend per share"),
-    "writedown": ("impairment",),
-    "write-down": ("impairment",),
-    "layoffs": ("restructuring", "severance"),
-    "cybersecurity": ("cybersecurity", "information security"),
-    "pension": ("pension", "postretirement", "benefit plans"),
-    "acquisition": ("acquisition", "acquired", "business combination"),
-    "bought": ("acquired", "acquisition"),
-    "sold": ("divestiture", "sale of"),
-    "backlog": ("backlog", "unfilled orders"),
-    "goodwill": ("goodwill",),
-}
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z&'’\-]*[A-Za-z]|[A-Za-z]")
 _MONTHS = (
@@ -96,28 +27,31 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(?:FY\s?)?((?:19|20)\d{2})\b", re.I)
 _AMOUNT = re.compile(r"\$?\s?\d[\d,]*(?:\.\d+)?\s?%?")
-_CUE_WORDS = {
-    "risk factors": "Risk Factors",
-    "legal proceedings": "Legal Proceedings",
-    "md&a": "Management's Discussion",
-    "management's discussion": "Management's Discussion",
-    "segment": "Segment",
-    "fair value": "Fair Value",
-    "income taxes": "Income Taxes",
-    "properties": "Properties",
-    "market risk": "Market Risk",
-}
 
 
-#: Heading lines of each financial statement (grep patterns; pdftotext may split "Shee t").
-STATEMENT_HEADINGS: dict[str, str] = {
-    "balance_sheet": r"^\W*(?:(?:condensed|consolidated)\s+)*(?:balance\s+shee\s?ts?"
-    r"|statements?\s+of\s+(?:consolidated\s+)?financial\s+(?:position|condition))",
-    "income_statement": r"^\W*(?:(?:condensed|consolidated)\s+)*(?:statements?\s+of\s+"
-    r"(?:consolidated\s+)?(?:incom\s?e|operations|earnings)|income\s+statements?)",
-    "cash_flow_statement": r"^\W*(?:(?:condensed|consolidated)\s+)*statements?\s+of\s+"
-    r"(?:consolidated\s+)?cash\s+flows?",
-}
+def _heading_word(word: str) -> str:
+    """A title word as a grep pattern: any case, plural "s" optional, and pdftotext's split
+    before the last letter tolerated ("Shee t", "Incom e")."""
+    w = word.lower()
+    core = re.escape(w[:-1]) + r"\s?" + re.escape(w[-1]) if len(w) >= 4 else re.escape(w)
+    return core + "s?"
+
+
+@functools.lru_cache(maxsize=16)
+def statement_headings(lexicon: Lexicon | None = None) -> Mapping[str, str]:
+    """Grep patterns of each financial statement's heading line, from the lexicon's titles
+    (default: `Lexicon.default()`): "Consolidated Balance Shee t" as pdftotext splits it."""
+    lex = lexicon or Lexicon.default()
+    qualifiers = "|".join(re.escape(q) for q in lex.statement_qualifiers)
+    lead = rf"(?:(?:{qualifiers})\s+)*" if qualifiers else ""
+    out: dict[str, str] = {}
+    for kind in STATEMENT_KINDS:
+        titles = [
+            (r"\s+" + lead).join(_heading_word(w) for w in title.split())
+            for title in lex.statements[kind].titles
+        ]
+        out[kind] = r"^\W*" + lead + "(?:" + "|".join(titles) + ")"
+    return MappingProxyType(out)
 
 
 @dataclass(slots=True)
@@ -172,12 +106,16 @@ def word_pattern(text: str) -> str:
     return r"\b" + r"[\s\-]+".join(parts)
 
 
-def analyze(question: str, exclude: set[str] | None = None) -> QuestionTerms:
+def analyze(
+    question: str, exclude: set[str] | None = None, *, lexicon: Lexicon | None = None
+) -> QuestionTerms:
     """Extract terms, phrases, synonyms, numbers, periods, references and cues.
 
     `exclude` holds words that identify documents rather than evidence (company names,
-    tickers): they help choose files but are not searched inside them.
+    tickers): they help choose files but are not searched inside them. Stop words, synonyms,
+    cues and statements come from `lexicon` (default: `Lexicon.default()`).
     """
+    lex = lexicon or Lexicon.default()
     exclude = {e.lower() for e in (exclude or set())}
     q = question.replace("’", "'")
     out = QuestionTerms(question)
@@ -197,16 +135,17 @@ def analyze(question: str, exclude: set[str] | None = None) -> QuestionTerms:
     except ImportError:  # pragma: no cover - chunkers ship with ragkit
         out.references = []
     low = q.lower()
-    out.cues = [title for key, title in _CUE_WORDS.items() if key in low]
+    out.cues = [title for key, title in lex.section_cues.items() if key in low]
     # the statements the question names or its metric implies (the pipeline router's reading)
-    out.statements = [STATEMENT_HEADINGS[m.kind] for m in statement_intent(q)]
+    headings = statement_headings(lex)
+    out.statements = [headings[m.kind] for m in statement_intent(q, lexicon=lex)]
     tokens = [w.lower().strip("'-") for w in _WORD.findall(q)]
     content: list[str | None] = []
     for t in tokens:
         t = t.removesuffix("'s")
         keep = (
             len(t) >= 3
-            and t not in STOPWORDS
+            and t not in lex.stopwords
             and t not in exclude
             and t not in _MONTHS
             and not re.fullmatch(r"10-?[kq]", t)
@@ -223,11 +162,9 @@ def analyze(question: str, exclude: set[str] | None = None) -> QuestionTerms:
             pairs.setdefault(f"{a} {b}", None)
     out.phrases = list(pairs)
     syn: dict[str, None] = {}
-    for t in out.terms:
-        for s in SYNONYMS.get(t, ()):
+    for key in (*out.terms, *out.phrases):  # a word or two adjacent content words
+        for s in lex.synonyms.get(key, ()):
             if s not in seen:
                 syn.setdefault(s, None)
-    if "r&d" in low:
-        syn.setdefault("research and development", None)
     out.synonyms = list(syn)
     return out

@@ -8,116 +8,16 @@ evenly. Every decision lists the signals that caused it, so it can be audited.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ragkit.errors import ConfigError
+from ragkit.lexicon import Lexicon, phrase_regex
 
 QueryKind = Literal["specific", "conceptual", "mixed"]
 
-_ACCOUNTING_TERMS = (
-    "revenue",
-    "revenues",
-    "net income",
-    "net loss",
-    "operating income",
-    "gross margin",
-    "gross profit",
-    "operating margin",
-    "ebitda",
-    "ebit",
-    "eps",
-    "earnings per share",
-    "diluted",
-    "free cash flow",
-    "cash flow from operations",
-    "operating cash flow",
-    "capex",
-    "capital expenditure",
-    "capital expenditures",
-    "dividend",
-    "dividends",
-    "goodwill",
-    "impairment",
-    "amortization",
-    "depreciation",
-    "accounts receivable",
-    "accounts payable",
-    "inventory",
-    "inventories",
-    "total assets",
-    "total liabilities",
-    "shareholders' equity",
-    "stockholders' equity",
-    "working capital",
-    "current ratio",
-    "quick ratio",
-    "debt",
-    "long-term debt",
-    "interest expense",
-    "effective tax rate",
-    "income tax",
-    "deferred tax",
-    "segment",
-    "backlog",
-    "share repurchase",
-    "buyback",
-    "cogs",
-    "cost of goods sold",
-    "sg&a",
-    "r&d",
-    "return on assets",
-    "return on equity",
-    "roe",
-    "roa",
-    "roic",
-    "margin",
-    "gaap",
-    "non-gaap",
-    "fiscal year",
-    "fy",
-    "quarter",
-    "10-k",
-    "10-q",
-    "8-k",
-)
-_ACRONYMS_NOT_TICKERS = frozenset(
-    "I A AN THE AND OR OF US USA CEO CFO COO CTO SEC FASB IFRS GAAP ESG AI IT HR PDF FAQ Q"
-    " EPS EBITDA EBIT ROE ROA ROIC COGS FY".split()
-)
-_CONCEPTUAL_PATTERNS = (
-    r"\bwhy\b",
-    r"\bhow (?:does|do|did|can|could|would|should|is|are|might)\b",
-    r"\bexplain",
-    r"\bdescribe",
-    r"\boverview\b",
-    r"\bstrateg(?:y|ies|ic)\b",
-    r"\bapproach(?:es)?\b",
-    r"\bimpact(?:s|ed)?\b",
-    r"\baffect(?:s|ed)?\b",
-    r"\brelationship\b",
-    r"\bimplications?\b",
-    r"\brisks\b",
-    r"\bchallenges?\b",
-    r"\boutlook\b",
-    r"\bphilosophy\b",
-    r"\bculture\b",
-    r"\bcompetitive (?:position|advantage|landscape)\b",
-    r"\bin general\b",
-    r"\bconcept",
-    r"\bmechanism",
-    r"\bwhat (?:is|are) the (?:main|key|primary)\b",
-    r"\bdifference between\b",
-    r"\bmeaning\b",
-    r"\bunderstand",
-)
-_TERM_RE = re.compile(
-    r"(?<![\w&'-])(?:"
-    + "|".join(re.escape(t) for t in sorted(_ACCOUNTING_TERMS, key=len, reverse=True))
-    + r")(?![\w&-])",
-    re.IGNORECASE,
-)
 _CODE_RE = re.compile(
     r"\b(?:ASC|ASU|IFRS|IAS|SFAS|FAS|Rule|Regulation|Section|Item|Note|Form|Schedule)"
     r"\s+\d+[A-Za-z]?(?:[-.]\d+)*\b",
@@ -127,7 +27,20 @@ _NUMBER_RE = re.compile(r"(?<![\w.$€£])[$€£]?\d[\d,.]*%?(?![\w-])")
 _PERIOD_RE = re.compile(r"\b(?:FY|Q[1-4]\s?)'?\d{2,4}\b", re.IGNORECASE)
 _QUOTED_RE = re.compile(r"\"[^\"]{2,}\"|“[^”]{2,}”|'[^']{3,}'(?!s)")
 _TICKER_RE = re.compile(r"(?<![\w$])\$?[A-Z]{2,5}(?![\w])")
-_CONCEPTUAL_RE = re.compile("|".join(_CONCEPTUAL_PATTERNS), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=16)
+def _lexicon_patterns(lexicon: Lexicon) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The lexicon's accounting terms (matched as written, whole words) and conceptual
+    phrases, compiled once."""
+    terms = sorted(lexicon.accounting_terms, key=len, reverse=True)
+    term_re = re.compile(
+        r"(?<![\w&'-])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![\w&-])"
+        if terms
+        else "(?!)",
+        re.IGNORECASE,
+    )
+    return term_re, re.compile(phrase_regex(lexicon.conceptual), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +54,11 @@ class QueryClass:
     conceptual_signals: tuple[str, ...] = field(default_factory=tuple)
 
 
-def specific_signals(query: str) -> list[str]:
-    """The term-specific evidence in a query, each as "kind:text" (e.g. "code:ASC 606")."""
+def specific_signals(query: str, *, lexicon: Lexicon | None = None) -> list[str]:
+    """The term-specific evidence in a query, each as "kind:text" (e.g. "code:ASC 606");
+    accounting terms and non-ticker acronyms come from `lexicon` (default: the packaged one)."""
+    lex = lexicon or Lexicon.default()
+    term_re = _lexicon_patterns(lex)[0]
     signals: list[str] = []
     codes = [m.group(0) for m in _CODE_RE.finditer(query)]
     signals += [f"code:{c}" for c in codes]
@@ -158,19 +74,21 @@ def specific_signals(query: str) -> list[str]:
     for m in _NUMBER_RE.finditer(query):
         if free(m):
             signals.append(f"number:{m.group(0).rstrip(',.')}")
-    signals += [f"term:{m.group(0).lower()}" for m in _TERM_RE.finditer(query)]
+    signals += [f"term:{m.group(0).lower()}" for m in term_re.finditer(query)]
     for m in _TICKER_RE.finditer(query):
         token = m.group(0).lstrip("$")
         if not free(m):
             continue
-        if token not in _ACRONYMS_NOT_TICKERS or m.group(0).startswith("$"):
+        if token not in lex.acronyms_not_tickers or m.group(0).startswith("$"):
             signals.append(f"ticker:{token}")
     return signals
 
 
-def conceptual_signals(query: str) -> list[str]:
-    """The conceptual evidence in a query ("why", "how does", "strategy", "risks", ...)."""
-    return [f"concept:{m.group(0).lower()}" for m in _CONCEPTUAL_RE.finditer(query)]
+def conceptual_signals(query: str, *, lexicon: Lexicon | None = None) -> list[str]:
+    """The conceptual evidence in a query ("why", "how does", "strategy", "risks", ...): the
+    lexicon's conceptual phrases (default: the packaged lexicon)."""
+    pattern = _lexicon_patterns(lexicon or Lexicon.default())[1]
+    return [f"concept:{m.group(0).lower()}" for m in pattern.finditer(query)]
 
 
 def classify_query(
@@ -178,19 +96,23 @@ def classify_query(
     specific: tuple[float, float] = (0.7, 0.3),
     conceptual: tuple[float, float] = (0.4, 0.6),
     mixed: tuple[float, float] = (0.5, 0.5),
+    *,
+    lexicon: Lexicon | None = None,
 ) -> QueryClass:
     """Classify a query and pick (sparse, dense) weights for it.
 
     The rule: more specific signals than conceptual ones → "specific" (default 70% BM25);
     more conceptual → "conceptual" (default 60% dense); a tie, including no signal at all →
-    "mixed" (50/50). The three weight pairs are parameters.
+    "mixed" (50/50). The three weight pairs are parameters; `lexicon` supplies the terms
+    and phrases the signals are read with (default: `Lexicon.default()`).
     """
     for name, pair in (("specific", specific), ("conceptual", conceptual), ("mixed", mixed)):
         if len(pair) != 2 or any(not isinstance(x, int | float) or x < 0 for x in pair):
             raise ConfigError(
                 f"{name} weights must be two numbers >= 0 (sparse, dense), got {pair!r}"
             )
-    s, c = specific_signals(query), conceptual_signals(query)
+    s = specific_signals(query, lexicon=lexicon)
+    c = conceptual_signals(query, lexicon=lexicon)
     if len(s) > len(c):
         kind: QueryKind = "specific"
         weights = specific
@@ -201,7 +123,9 @@ def classify_query(
     return QueryClass(kind, float(weights[0]), float(weights[1]), tuple(s), tuple(c))
 
 
-def dynamic_weights(query: str, **pairs: tuple[float, float]) -> tuple[float, float]:
+def dynamic_weights(
+    query: str, *, lexicon: Lexicon | None = None, **pairs: tuple[float, float]
+) -> tuple[float, float]:
     """The (sparse, dense) weights `classify_query` chooses for this query."""
-    verdict = classify_query(query, **pairs)
+    verdict = classify_query(query, lexicon=lexicon, **pairs)
     return verdict.sparse_weight, verdict.dense_weight

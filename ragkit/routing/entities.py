@@ -5,11 +5,13 @@ built from parsed `Document`s or from chunk metadata (one entry per doc_id), opt
 supplemented by cover-page text and a user metadata file. Records are grouped into `Entity`s
 (a company known under several names, tickers or CIKs is one entity), and every entity gets
 the aliases a question may use: its normalised names, their distinctive prefixes ("Lockheed"),
-run-together forms ("ExxonMobil"), tickers and a few well-known nicknames ("J&J").
+run-together forms ("ExxonMobil"), tickers and the well-known nicknames of the lexicon ("J&J",
+`Lexicon.aliases`); the lexicon's common words ("general", "american") are no prefix aliases.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -19,35 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ragkit.errors import ConfigError, IndexFormatError
-from ragkit.routing.names import COMMON_WORDS, name_tokens, normalize_name, tokens
+from ragkit.lexicon import Lexicon
+from ragkit.routing.names import name_tokens, normalize_name, tokens
 from ragkit.types import Chunk, Document, stable_id
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-
-#: Well-known nicknames, keyed by the normalised registrant name; only used for companies that
-#: are present in the catalog.
-KNOWN_ALIASES: dict[str, tuple[str, ...]] = {
-    "johnson and johnson": ("j and j", "jnj", "j j"),
-    "coca cola": ("coke",),
-    "american express": ("amex",),
-    "3m": ("minnesota mining and manufacturing",),
-    "square": ("block",),
-    "block": ("square",),
-    "alphabet": ("google",),
-    "meta platforms": ("facebook",),
-    "exxon mobil": ("exxonmobil", "exxon"),
-    "jpmorgan chase": ("jpmorgan", "jp morgan", "jp morgan chase", "chase"),
-    "mgm resorts international": ("mgm resorts", "mgm"),
-    "walmart": ("wal mart",),
-    "activision blizzard": ("activision",),
-    "advanced micro devices": ("amd",),
-    "cvs health": ("cvs",),
-    "kraft heinz": ("kraft heinz",),
-    "ulta beauty": ("ulta",),
-    "home depot": ("home depot",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +76,18 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Alias:
-    """A token sequence that names an entity in a question; `strength` 2 = full name."""
+    """A token sequence that names an entity in a question; `strength` 2 = full name.
+
+    `needs_capital`: it names the company only when capitalised (a lexicon common word, or
+    the first word of a longer name: "Foot" Locker, not "per square foot"); `common_word`:
+    it is an ordinary English word, so a match is less sure.
+    """
 
     tokens: tuple[str, ...]
     entity_ids: tuple[str, ...]
     strength: int
     needs_capital: bool = False
+    common_word: bool = False
 
 
 @dataclass
@@ -197,10 +183,12 @@ class EntityCatalog:
     """Companies and documents of an index, with the alias table the query analyzer matches.
 
     Build it with `from_documents`, `from_chunks` or `from_records`; it is JSON-serialisable
-    (`to_dict` / `save`), so it can be kept beside an index folder.
+    (`to_dict` / `save`), so it can be kept beside an index folder. `lexicon` supplies the
+    corporate suffixes, common words and nicknames (default: `Lexicon.default()`).
     """
 
-    def __init__(self, records: Iterable[DocRecord]) -> None:
+    def __init__(self, records: Iterable[DocRecord], lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or Lexicon.default()
         recs: dict[str, DocRecord] = {}
         for r in records:
             if not isinstance(r, DocRecord):
@@ -210,9 +198,11 @@ class EntityCatalog:
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_records(cls, records: Iterable[DocRecord]) -> EntityCatalog:
+    def from_records(
+        cls, records: Iterable[DocRecord], lexicon: Lexicon | None = None
+    ) -> EntityCatalog:
         """A catalog from ready-made records."""
-        return cls(records)
+        return cls(records, lexicon)
 
     @classmethod
     def from_documents(
@@ -220,6 +210,7 @@ class EntityCatalog:
         docs: Iterable[Document],
         supplement: Mapping[str, Mapping[str, Any]] | None = None,
         use_cover_page: bool = True,
+        lexicon: Lexicon | None = None,
     ) -> EntityCatalog:
         """A catalog from parsed documents: their metadata first, then the cover page text
         for missing facts, then `supplement` (doc_id -> metadata, e.g. a metadata file)."""
@@ -231,13 +222,14 @@ class EntityCatalog:
             if use_cover_page and _incomplete(rec):
                 rec = merge_records(rec, cover_metadata(_head_text(doc)))
             records.append(_supplemented(rec, supplement))
-        return cls(records)
+        return cls(records, lexicon)
 
     @classmethod
     def from_texts(
         cls,
         texts: Mapping[str, str],
         supplement: Mapping[str, Mapping[str, Any]] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> EntityCatalog:
         """A catalog from raw document texts (doc_id -> text), read through their cover pages."""
         from ragkit.routing.cover_page import cover_metadata
@@ -246,13 +238,14 @@ class EntityCatalog:
         for doc_id, text in texts.items():
             rec = record_from_metadata(doc_id, cover_metadata(text[:8000]))
             records.append(_supplemented(rec, supplement))
-        return cls(records)
+        return cls(records, lexicon)
 
     @classmethod
     def from_chunks(
         cls,
         chunks: Iterable[Chunk | Mapping[str, Any]],
         supplement: Mapping[str, Mapping[str, Any]] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> EntityCatalog:
         """A catalog from chunks or chunk dicts (`Chunk.to_dict()` shape): one record per
         doc_id from the first chunk's metadata, with the number of chunks per document."""
@@ -274,7 +267,7 @@ class EntityCatalog:
             _supplemented(record_from_metadata(d, m, counts[d]), supplement)
             for d, m in first.items()
         ]
-        return cls(records)
+        return cls(records, lexicon)
 
     # ----------------------------------------------------------------- grouping
     def _build(self, records: list[DocRecord]) -> None:
@@ -291,10 +284,11 @@ class EntityCatalog:
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
 
+        lex = self.lexicon
         seen: dict[tuple[str, str], int] = {}
         full_names: list[set[str]] = []
         for i, r in enumerate(records):
-            keys = [("name", normalize_name(n)) for n in r.all_names if normalize_name(n)]
+            keys = [("name", k) for n in r.all_names if (k := normalize_name(n, lex))]
             full_names.append({k for _, k in keys})
             if r.cik:
                 keys.append(("cik", r.cik))
@@ -313,7 +307,7 @@ class EntityCatalog:
                 for cut in range(1, len(toks)):
                     prefix = " ".join(toks[:cut])
                     j = by_name.get(prefix)
-                    if j is not None and (cut > 1 or prefix not in COMMON_WORDS):
+                    if j is not None and (cut > 1 or prefix not in lex.common_words):
                         union(i, j)
 
         groups: dict[int, list[int]] = {}
@@ -331,7 +325,7 @@ class EntityCatalog:
                         names.append(n)
             tickers = sorted({r.ticker for r in recs if r.ticker})
             ciks = sorted({r.cik for r in recs if r.cik})
-            key = ciks[0] if ciks else (normalize_name(names[0]) if names else recs[0].doc_id)
+            key = ciks[0] if ciks else (normalize_name(names[0], lex) if names else recs[0].doc_id)
             eid = stable_id("entity", key, length=12)
             display = names[0] if names else recs[0].doc_id
             doc_ids = tuple(sorted(r.doc_id for r in recs))
@@ -342,7 +336,7 @@ class EntityCatalog:
                 self.docs[r.doc_id] = replace(r, entity_id=eid)
         self.entities: tuple[Entity, ...] = tuple(sorted(entities, key=lambda e: e.name.lower()))
         self._by_id = {e.id: e for e in self.entities}
-        self.aliases: dict[tuple[str, ...], Alias] = _alias_table(self.entities)
+        self.aliases: dict[tuple[str, ...], Alias] = _alias_table(self.entities, lex)
         self.tickers: dict[str, str] = {}
         for e in self.entities:
             for t in e.tickers:
@@ -387,8 +381,8 @@ class EntityCatalog:
                 "records": recs}  # fmt: skip
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EntityCatalog:
-        """Inverse of `to_dict`."""
+    def from_dict(cls, data: Mapping[str, Any], lexicon: Lexicon | None = None) -> EntityCatalog:
+        """Inverse of `to_dict` (the lexicon is not saved: pass it again)."""
         if data.get("type") != "ragkit.routing.EntityCatalog":
             raise IndexFormatError(
                 f"not an entity catalog: type {data.get('type')!r}, expected "
@@ -404,7 +398,7 @@ class EntityCatalog:
             d = dict(d)
             d["names"] = tuple(d.get("names", ()))
             recs.append(DocRecord(**d))
-        return cls(recs)
+        return cls(recs, lexicon)
 
     def save(self, path: str | Path) -> Path:
         """Write the catalog as JSON (atomically) and return the path."""
@@ -415,14 +409,14 @@ class EntityCatalog:
         return p
 
     @classmethod
-    def load(cls, path: str | Path) -> EntityCatalog:
+    def load(cls, path: str | Path, lexicon: Lexicon | None = None) -> EntityCatalog:
         """Read a catalog written by `save`."""
         p = Path(path)
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise IndexFormatError(f"cannot read entity catalog {p}: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(data, lexicon)
 
 
 def _incomplete(rec: DocRecord) -> bool:
@@ -482,9 +476,22 @@ def _fiscal_quarter(end: date, annual_end: date | None) -> tuple[int, int]:
     return infer_fiscal_year(fy_end), quarter
 
 
-def _alias_table(entities: tuple[Entity, ...]) -> dict[tuple[str, ...], Alias]:
+@functools.lru_cache(maxsize=16)
+def _known_aliases(lexicon: Lexicon) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The lexicon's nicknames as token sequences, keyed by the normalised company name."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for name, aliases in lexicon.aliases.items():
+        key = normalize_name(name, lexicon)
+        toks = tuple(t for a in aliases if (t := tuple(tokens(a))))
+        out[key] = out.get(key, ()) + toks
+    return out
+
+
+def _alias_table(entities: tuple[Entity, ...], lexicon: Lexicon) -> dict[tuple[str, ...], Alias]:
     """Alias token sequences -> entities; ambiguous derived aliases are dropped."""
     cand: dict[tuple[str, ...], dict[str, int]] = {}
+    common = lexicon.common_words
+    known = _known_aliases(lexicon)
 
     def add(toks: tuple[str, ...], eid: str, strength: int) -> None:
         if not toks:
@@ -494,7 +501,7 @@ def _alias_table(entities: tuple[Entity, ...]) -> dict[tuple[str, ...], Alias]:
 
     for e in entities:
         for n in e.names:
-            full = name_tokens(n)
+            full = name_tokens(n, lexicon)
             if not full:
                 continue
             add(full, e.id, 2)
@@ -505,17 +512,18 @@ def _alias_table(entities: tuple[Entity, ...]) -> dict[tuple[str, ...], Alias]:
                 prefix = full[:cut]
                 if prefix[-1] in {"and", "of", "the", "for"}:
                     continue
-                if cut == 1 and (len(prefix[0]) < 3 or prefix[0] in COMMON_WORDS):
+                if cut == 1 and (len(prefix[0]) < 3 or prefix[0] in common):
                     continue
                 add(prefix, e.id, 1)
-            for alias in KNOWN_ALIASES.get(" ".join(full), ()):
-                add(tuple(alias.split()), e.id, 2)
+            for alias in known.get(" ".join(full), ()):
+                add(alias, e.id, 2)
     table: dict[tuple[str, ...], Alias] = {}
     for toks, owners in cand.items():
         best = max(owners.values())
         eids = tuple(sorted(e for e, s in owners.items() if s == best))
         if len(eids) > 1 and best < 2:
             continue  # a derived alias two companies share ("american") names neither
-        needs_capital = len(toks) == 1 and toks[0] in COMMON_WORDS
-        table[toks] = Alias(toks, eids, best, needs_capital)
+        common_word = len(toks) == 1 and toks[0] in common
+        needs_capital = common_word or (len(toks) == 1 and best < 2)
+        table[toks] = Alias(toks, eids, best, needs_capital, common_word)
     return table

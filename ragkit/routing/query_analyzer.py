@@ -4,7 +4,7 @@ financial statements it needs.
 "What was 3M's FY2018 capex?" -> company 3M, fiscal year 2018; "In Coca-Cola's 10-Q for the
 quarter ended June 27, 2025 ..." -> Coca-Cola, 10-Q, period end 2025-06-27. Companies are only
 those of the catalog (names, aliases, tickers); tickers that are common words ("V", "ALL",
-"IT", "ON") count only in ticker context ("NYSE: V", "(V)", "ticker V").
+"IT", "ON"; `Lexicon.common_words`) count only in ticker context ("NYSE: V", "(V)", "ticker V").
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from ragkit.lexicon import Lexicon
 from ragkit.routing.cover_page import parse_date
 from ragkit.routing.entities import EntityCatalog
-from ragkit.routing.names import COMMON_WORDS
 from ragkit.routing.statement_intent import StatementMention, statement_intent
 
 PeriodKind = Literal["fiscal_year", "year", "quarter", "date"]
@@ -178,10 +178,17 @@ def extract_form_types(query: str) -> list[str]:
 
 class QueryAnalyzer:
     """Extracts companies (matched against `catalog`), periods, form types and the financial
-    statements a question needs (`statement_intent`). Without a catalog, no companies."""
+    statements a question needs (`statement_intent`). Without a catalog, no companies.
 
-    def __init__(self, catalog: EntityCatalog | None = None) -> None:
+    `lexicon` supplies the statement words and the common words that make a ticker ambiguous
+    (default: the catalog's lexicon, else `Lexicon.default()`).
+    """
+
+    def __init__(
+        self, catalog: EntityCatalog | None = None, lexicon: Lexicon | None = None
+    ) -> None:
         self.catalog = catalog
+        self.lexicon = lexicon or (catalog.lexicon if catalog else Lexicon.default())
         self._max_len = max((len(a) for a in catalog.aliases), default=1) if catalog else 1
 
     def analyze(self, query: str) -> QueryAnalysis:
@@ -195,7 +202,7 @@ class QueryAnalyzer:
             companies=companies,
             periods=tuple(extract_periods(query)),
             form_types=tuple(extract_form_types(query)),
-            statements=statement_intent(masked),
+            statements=statement_intent(masked, lexicon=self.lexicon),
         )
 
     def analyze_many(self, queries: list[str]) -> list[QueryAnalysis]:
@@ -238,7 +245,7 @@ class QueryAnalyzer:
             eid = alias.entity_ids[0]
             kind = "name" if alias.strength >= 2 else "alias"
             conf = 0.95 if alias.strength >= 2 else 0.85
-            if alias.needs_capital:
+            if alias.common_word:
                 conf = 0.7
             out.append(CompanyMention(eid, self.catalog.entity(eid).name, query[start:end],
                                       start, end, kind, conf))  # fmt: skip
@@ -257,13 +264,12 @@ class QueryAnalyzer:
                                           "ticker", conf))  # fmt: skip
         return sorted(out, key=lambda c: c.start)
 
-    @staticmethod
-    def _ticker_confidence(query: str, word: str, start: int, end: int) -> float:
+    def _ticker_confidence(self, query: str, word: str, start: int, end: int) -> float:
         """How sure a token is a ticker: 0 when it is probably an ordinary word."""
         in_context = bool(_TICKER_CONTEXT_BEFORE.search(query[:start])) and (
             query[start - 1 : start] != "(" or query[end : end + 1] == ")"
         )
-        ambiguous = len(word) == 1 or word.lower() in COMMON_WORDS
+        ambiguous = len(word) == 1 or word.lower() in self.lexicon.common_words
         if ambiguous:
             return 0.9 if in_context and word.isupper() else 0.0
         if len(word) <= 2:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ragkit.routing.entities import EntityCatalog
+from ragkit.lexicon import Lexicon
+from ragkit.routing.entities import EntityCatalog, record_from_metadata
 from ragkit.routing.query_analyzer import QueryAnalyzer, extract_form_types, extract_periods
+from tests.routing.conftest import FILINGS
 
 # (question, expected company doc prefix or None, expected years, expected forms)
 LABELLED = [
@@ -117,3 +119,28 @@ def test_form_types() -> None:
 def test_without_catalog_reads_periods_only() -> None:
     a = QueryAnalyzer().analyze("3M's FY2018 10-K")
     assert a.companies == () and a.years == (2018,) and a.form_types == ("10-K",)
+
+
+def test_a_first_word_alone_names_a_company_only_when_capitalised() -> None:
+    """ "Lockheed" and "Foot" are Lockheed Martin and Foot Locker; "per square foot" is not."""
+    cat = EntityCatalog(
+        [
+            record_from_metadata("fl-10k", {"company": "Foot Locker, Inc."}),
+            record_from_metadata("lmt-10k", {"company": "Lockheed Martin Corporation"}),
+        ]
+    )
+    an = QueryAnalyzer(cat)
+    assert an.analyze("What were sales per square foot in 2023?").companies == ()
+    assert an.analyze("what is lockheed's backlog?").companies == ()
+    (lmt,) = an.analyze("What is Lockheed's backlog?").companies
+    assert lmt.kind == "alias" and lmt.confidence == 0.85
+    (fl,) = an.analyze("Foot Locker's sales per square foot").companies
+    assert fl.text == "Foot Locker" and fl.kind == "name"
+    assert an.analyze("what did foot locker report?").companies  # a full name: any case
+
+
+def test_nicknames_come_from_the_lexicon(catalog: EntityCatalog) -> None:
+    assert catalog.find("Amex") == catalog.find("American Express")
+    bare = Lexicon.from_dict({"version": 1, "companies": {"aliases": {}}})
+    records = [record_from_metadata(d, dict(m)) for d, m in FILINGS]
+    assert EntityCatalog(records, bare).find("Amex") is None

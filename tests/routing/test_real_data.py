@@ -1,4 +1,9 @@
-"""Routing on the real data: the 17 SEC filings (parsed) and FinanceBench's 74 text files."""
+"""Routing on the real data: the SEC filings (parsed) and FinanceBench's text files.
+
+These tests check invariants and ranges, not development-set counts: a company the router is
+sure of is the right one, the gold document is never filtered out, and most questions (which
+name their company) are routed to it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from ragkit.routing.router import Router
 
 pytestmark = pytest.mark.slow
 
+#: share of questions that must reach their company / filing (all of them name it)
+MOST = 0.85
+
 
 @pytest.fixture(scope="module")
 def sec_catalog(sec_filings_dir: Path) -> EntityCatalog:
@@ -26,7 +34,7 @@ def sec_catalog(sec_filings_dir: Path) -> EntityCatalog:
 
 def test_sec_catalog_matches_filings_csv(sec_catalog: EntityCatalog, sec_filings_dir: Path) -> None:
     rows = list(csv.DictReader((sec_filings_dir / "filings.csv").open(encoding="utf-8")))
-    assert len(sec_catalog.docs) == len(rows) == 17
+    assert len(sec_catalog.docs) == len(rows)
     for row in rows:
         rec = sec_catalog.docs[Path(row["file"]).stem]
         assert rec.form_type == row["form"], row["file"]
@@ -34,9 +42,14 @@ def test_sec_catalog_matches_filings_csv(sec_catalog: EntityCatalog, sec_filings
         assert rec.fiscal_year == int(row["fiscal_year"]), row["file"]
         assert rec.fiscal_period == row["fiscal_period"], row["file"]
         assert (rec.ticker or "") == row["ticker"], row["file"]
-    # "BOEING CO" and "THE BOEING COMPANY" are one entity; so are the two KO and NVDA filings
-    assert len(sec_catalog.entities) == 14
-    assert sec_catalog.find("Boeing").doc_ids == ("ba-10k-fy2024", "ba-10q-2025q2")
+    # one entity per registrant ("BOEING CO" and "THE BOEING COMPANY" share a CIK)
+    registrant: dict[str, set[str]] = {}
+    for row in rows:
+        registrant.setdefault(row["cik"] or row["company"], set()).add(Path(row["file"]).stem)
+    assert len(sec_catalog.entities) == len(registrant)
+    for docs in registrant.values():
+        entity = sec_catalog.entity_of(next(iter(docs)))
+        assert entity is not None and set(entity.doc_ids) == docs
 
 
 def test_sec_qa_questions_route_to_their_filing(
@@ -44,11 +57,18 @@ def test_sec_qa_questions_route_to_their_filing(
 ) -> None:
     router = Router(sec_catalog)
     questions = [json.loads(x) for x in (secqa_dir / "dev.jsonl").read_text().splitlines() if x]
-    right = 0
+    exact = 0
     for q in questions:
+        gold = Path(q["doc"]).stem
         d = router.route(q["question"])
-        right += d.filters.get("doc_id") == [Path(q["doc"]).stem]
-    assert right == len(questions) == 14
+        gold_entity = sec_catalog.entity_of(gold)
+        assert gold_entity is not None
+        # a company the router is sure of is the filing's own; its filter keeps the filing
+        assert set(d.entity_ids) <= {gold_entity.id}, q["question"]
+        assert not d.filters or gold in d.filters["doc_id"], q["question"]
+        exact += d.filters.get("doc_id") == [gold]
+    # every question names company, form and period: most narrow to exactly their filing
+    assert exact >= MOST * len(questions)
 
 
 def _financebench_catalog(fb: Path, supplement: bool) -> EntityCatalog:
@@ -59,25 +79,26 @@ def _financebench_catalog(fb: Path, supplement: bool) -> EntityCatalog:
     return EntityCatalog.from_texts(texts, supplement=sup)
 
 
-@pytest.mark.parametrize(
-    ("supplement", "min_company", "min_top"), [(False, 46, 38), (True, 47, 40)]
-)
-def test_financebench_dev_routing(
-    financebench_dir: Path, supplement: bool, min_company: int, min_top: int
-) -> None:
+@pytest.mark.parametrize("supplement", [False, True])
+def test_financebench_dev_routing(financebench_dir: Path, supplement: bool) -> None:
     cat = _financebench_catalog(financebench_dir, supplement)
-    assert len(cat.docs) == 74
+    n_docs = len(list((financebench_dir / "text").glob("*.txt")))
+    assert len(cat.docs) == n_docs
     router = Router(cat)
     lines = (financebench_dir / "financebench_dev.jsonl").read_text().splitlines()
-    company = in_scope = top = 0
-    for q in map(json.loads, filter(None, lines)):
+    questions = [json.loads(x) for x in lines if x]
+    company = top = 0
+    for q in questions:
         d = router.route(q["question"])
         gold = q["doc_name"]
-        company += cat.entity_of(gold).id in d.entity_ids
-        in_scope += not d.filters or gold in d.filters["doc_id"]
+        gold_entity = cat.entity_of(gold)
+        assert gold_entity is not None
+        # never a wrong company, never the gold document filtered out
+        assert set(d.entity_ids) <= {gold_entity.id}, q["question"]
+        assert not d.filters or gold in d.filters["doc_id"], q["question"]
+        company += gold_entity.id in d.entity_ids
         top += d.top_doc == gold
-    # every question that names its company is routed to it; the two that name none
-    # (a Best Buy 10-Q and a Foot Locker 8-K question) are left unfiltered
-    assert company >= min_company
-    assert in_scope == 49
-    assert top >= min_top
+    # most questions name their company; a few name none ("the board nominees")
+    assert company >= MOST * len(questions)
+    # the named year picks the filing for most of them
+    assert top >= 0.7 * len(questions)

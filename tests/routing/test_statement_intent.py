@@ -32,7 +32,8 @@ BS, IS, CF = "balance_sheet", "income_statement", "cash_flow_statement"
         ),
         ("According to the consolidated statements of operations, what was net income?", {IS: 1.0}),
         # implied by the metric
-        ("What is the year end FY2018 net PPNE for 3M?", {BS: IMPLIED}),
+        ("What is the year end FY2018 net PP&E for 3M?", {BS: IMPLIED}),
+        ("What were net property, plant & equipment at year end?", {BS: IMPLIED}),
         ("What is the FY2018 capital expenditure amount for 3M?", {CF: IMPLIED}),
         (
             "Does AMCOR have an improving gross margin profile as of FY2023? If gross margin is "
