@@ -54,7 +54,7 @@ def compile_pattern(pattern: str, ignore_case: bool, word: bool):  # noqa: ANN20
         raise QueryError("empty grep pattern; expected a regular expression")
     source = rf"\b(?:{pattern})\b" if word else pattern
     try:
-        import regex as engine  # type: ignore[import-untyped]
+        import regex as engine
 
         flags = (engine.IGNORECASE if ignore_case else 0) | engine.V0
     except ImportError:  # pragma: no cover - regex ships with transformers

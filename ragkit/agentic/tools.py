@@ -8,6 +8,7 @@ line ranges and section spans all refer to the same rendering of the visible tex
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -247,17 +248,16 @@ class Tools:
         paths = self.sandbox.files(glob)
         views = [self.views.get(p, self.sandbox.relative(p)) for p in paths]
         files = [v.text_path for v in views]
-        kwargs = dict(
+        search = functools.partial(grep_rg, rg=self.rg) if self.engine == "rg" else grep_python
+        raw = search(
+            pattern,
+            files,
             ignore_case=ignore_case,
             word=word,
             context=context,
             max_count=max_matches,
             timeout_s=self.timeout_s,
         )
-        if self.engine == "rg":
-            raw = grep_rg(pattern, files, rg=self.rg, **kwargs)  # type: ignore[arg-type]
-        else:
-            raw = grep_python(pattern, files, **kwargs)  # type: ignore[arg-type]
         return self._grep_result(pattern, raw, views, max_matches, max_line_chars, ignore_case)
 
     def _grep_result(

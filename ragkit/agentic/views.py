@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.types import Document, Section
+from ragkit.types import Document, Section, SectionKind
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class SectionSpan:
     index: int
     id: str
     title: str
-    kind: str
+    kind: SectionKind
     number: str | None
     level: int
     path: tuple[str, ...]
@@ -126,7 +127,7 @@ class View:
                 title=s.title,
                 level=s.level,
                 path=s.path,
-                kind=s.kind,  # type: ignore[arg-type]
+                kind=s.kind,
                 number=s.number,
                 children=tuple(build(c) for c in kids.get(i, [])),
                 page_start=s.page_start,
@@ -199,7 +200,7 @@ class ViewCache:
         tmp.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(tmp, meta_path)
         logger.info("rendered %s: %d lines, %d sections", rel, len(lines), len(sections))
-        return View(rel, text_path, lines, sections, [tuple(r) for r in runs], metadata)
+        return View(rel, text_path, lines, sections, _page_runs(runs), metadata)
 
 
 def _span_to_json(s: SectionSpan) -> list[Any]:
@@ -230,8 +231,14 @@ def _read_view(rel: str, text_path: Path, meta_path: Path) -> View:
         )
         for i, r in enumerate(meta["sections"])
     ]
-    runs = [tuple(r) for r in meta["page_runs"]]
-    return View(rel, text_path, lines, sections, runs, meta.get("metadata", {}))  # type: ignore[arg-type]
+    return View(
+        rel, text_path, lines, sections, _page_runs(meta["page_runs"]), meta.get("metadata", {})
+    )
+
+
+def _page_runs(runs: list[list[int]]) -> list[tuple[int, int]]:
+    """JSON page runs ([first line, page] lists) as the (first line, page) tuples a View holds."""
+    return [(int(line), int(page)) for line, page in runs]
 
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
@@ -251,13 +258,12 @@ def render_file(
     """
     try:
         from ragkit.parsers import load_document
-    except ImportError:
-        load_document = None  # type: ignore[assignment]
-    if load_document is not None:
-        try:
-            return render_document(load_document(path))
-        except Exception as exc:  # noqa: BLE001 - any parser failure falls back to raw text
-            logger.warning("parser failed on %s (%s); using plain text view", path.name, exc)
+    except ImportError:  # pragma: no cover - a parser dependency (lxml) is missing
+        return _render_plain(path)
+    try:
+        return render_document(load_document(path))
+    except Exception as exc:  # noqa: BLE001 - any parser failure falls back to raw text
+        logger.warning("parser failed on %s (%s); using plain text view", path.name, exc)
     return _render_plain(path)
 
 
@@ -267,7 +273,7 @@ def render_document(
     """Render a parsed document: each section's title, then its blocks, then its children."""
     lines: list[str] = []
     pages: list[int | None] = []
-    spans: list[SectionSpan] = []
+    spans: dict[int, SectionSpan] = {}  # by pre-order index: a parent's index precedes its kids
 
     def emit(text: str, page: int | None) -> None:
         for raw in text.split("\n"):
@@ -277,8 +283,7 @@ def render_document(
                 pages.append(page)
 
     def visit(sec: Section, parent: int | None) -> None:
-        index = len(spans)
-        spans.append(None)  # type: ignore[arg-type]  # placeholder, filled below
+        index = next(indexes)
         start = len(lines) + 1
         if sec.kind != "document" and sec.title:
             emit(sec.title, sec.page_start)
@@ -303,6 +308,7 @@ def render_document(
             sec.page_end,
         )
 
+    indexes = itertools.count()
     visit(doc.root, None)
     runs: list[list[int]] = []
     last: int | None = -1
@@ -311,7 +317,7 @@ def render_document(
             runs.append([i, page])
             last = page
     metadata = {k: v for k, v in doc.metadata.items() if isinstance(v, str | int | float | bool)}
-    return lines, spans, runs, metadata
+    return lines, [spans[i] for i in range(len(spans))], runs, metadata
 
 
 _BLOCK_TAGS = re.compile(

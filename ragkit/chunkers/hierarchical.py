@@ -338,93 +338,7 @@ class _DocumentChunking:
         lead = [*caption, *header]
         if self.count_lines(lead) > budget // 2:
             lead = header if self.count_lines(header) <= budget // 2 else []
-        fixed = self.count_lines(lead)
-        table_markers = markers_in(block.rows) if block.rows else set()
-        row_tokens = [self.count(line) for line in body]
-        atoms: list[_Atom] = []
-        first_pending = bool(pre_texts)
-
-        def notes_for(start: int, end: int) -> list[str]:
-            if not footnotes:
-                return []
-            last = end == len(body)
-            rows = body_rows[start:end] if body_rows else []
-            return footnotes_for(footnotes, rows, table_markers if last else None)
-
-        start = 0
-        while start < len(body):
-            pre = pre_tokens if first_pending else 0
-            if pre and pre + fixed + row_tokens[start] > budget:
-                atoms.append(_Atom(BLOCK_SEPARATOR.join(pre_texts), pre_tokens, "prose", pre_pages))
-                first_pending = False
-                continue
-            if fixed + row_tokens[start] > budget:
-                # One row longer than a whole chunk (prose laid out in a table): cut its text
-                # at sentences, each piece under the repeated header rows.
-                row_text = body[start]
-                offsets = self.tok.offsets(row_text)
-                lead_text = "\n".join(lead)
-                for a, b in pack_token_ranges(
-                    row_text, offsets, budget - fixed - pre, budget - fixed, self.overlap
-                ):
-                    piece = row_text[offsets[a][0] : offsets[b - 1][1]]
-                    lines = [lead_text, piece] if lead_text else [piece]
-                    lead_pre = pre_texts if first_pending else []
-                    atoms.append(
-                        _Atom(
-                            self._join_table(lead_pre, lines, []),
-                            (pre if first_pending else 0) + fixed + (b - a),
-                            "table",
-                            (pre_pages if first_pending else ()) + page_t,
-                            split_row=True,
-                        )
-                    )
-                    first_pending = False
-                notes = notes_for(start, start + 1)
-                if notes:
-                    atoms.extend(
-                        self._prose_atoms(
-                            "\n".join(notes),
-                            self.count_lines(notes),
-                            block.page,
-                            budget,
-                            ([], 0, ()),
-                        )
-                    )
-                start += 1
-                continue
-            used = pre + fixed
-            end = start
-            notes: list[str] = []
-            while end < len(body):
-                if end > start and fixed + row_tokens[end] > budget:
-                    break  # an oversized row gets pieces of its own
-                cand = notes_for(start, end + 1)
-                if end > start and used + row_tokens[end] + self.count_lines(cand) > budget:
-                    break
-                used += row_tokens[end]
-                notes = cand
-                end += 1
-            lines = [*lead, *body[start:end]]
-            extra: list[_Atom] = []
-            notes_tokens = self.count_lines(notes)
-            if used + notes_tokens > budget:  # the footnotes do not fit: they follow
-                extra = self._prose_atoms(
-                    "\n".join(notes), notes_tokens, block.page, budget, ([], 0, ())
-                )
-                notes, notes_tokens = [], 0
-            atoms.append(
-                _Atom(
-                    self._join_table(pre_texts if first_pending else [], lines, notes),
-                    used + notes_tokens,
-                    "table",
-                    (pre_pages if first_pending else ()) + page_t,
-                )
-            )
-            atoms.extend(extra)
-            first_pending = False
-            start = end
-        return atoms
+        return _TableSplit(self, block, budget, prefix, lead, body, body_rows, footnotes).run()
 
     @staticmethod
     def _join_table(lead: Sequence[str], lines: Sequence[str], notes: Sequence[str]) -> str:
@@ -432,3 +346,123 @@ class _DocumentChunking:
         if notes:
             parts.append("\n".join(notes))
         return BLOCK_SEPARATOR.join(p for p in parts if p)
+
+
+class _TableSplit:
+    """Cuts one table too long for a chunk into pieces of whole rows under the repeated
+    `lead` (caption, header rows); a row longer than a chunk is cut at sentences; each
+    footnote goes with the piece whose rows cite it; the pending prefix (an introducing
+    sentence) joins the first piece when it fits, else becomes a prose atom of its own."""
+
+    def __init__(
+        self,
+        doc: _DocumentChunking,
+        block: Block,
+        budget: int,
+        prefix: tuple[list[str], int, tuple[int, ...]],
+        lead: list[str],
+        body: list[str],
+        body_rows: Sequence[Sequence[str]],
+        footnotes: list[str],
+    ) -> None:
+        self.doc = doc
+        self.block = block
+        self.budget = budget
+        self.pre_texts, self.pre_tokens, self.pre_pages = prefix
+        self.page_t: tuple[int, ...] = (block.page,) if block.page is not None else ()
+        self.lead = lead
+        self.fixed = doc.count_lines(lead)
+        self.body = body
+        self.body_rows = body_rows
+        self.footnotes = footnotes
+        self.markers = markers_in(block.rows) if block.rows else set()
+        self.row_tokens = [doc.count(line) for line in body]
+        self.first_pending = bool(self.pre_texts)
+        self.atoms: list[_Atom] = []
+
+    def run(self) -> list[_Atom]:
+        """The table's atoms, in order."""
+        start = 0
+        while start < len(self.body):
+            pre = self.pre_tokens if self.first_pending else 0
+            if pre and pre + self.fixed + self.row_tokens[start] > self.budget:
+                text = BLOCK_SEPARATOR.join(self.pre_texts)
+                self.atoms.append(_Atom(text, self.pre_tokens, "prose", self.pre_pages))
+                self.first_pending = False
+                continue
+            if self.fixed + self.row_tokens[start] > self.budget:
+                self._oversized_row(start, pre)
+                start += 1
+            else:
+                start = self._rows(start, pre)
+        return self.atoms
+
+    def _notes_for(self, start: int, end: int) -> list[str]:
+        """The footnotes cited by body rows start..end-1 (the last piece takes the rest)."""
+        if not self.footnotes:
+            return []
+        last = end == len(self.body)
+        rows = self.body_rows[start:end] if self.body_rows else []
+        return footnotes_for(self.footnotes, rows, self.markers if last else None)
+
+    def _prefix(self) -> tuple[list[str], tuple[int, ...]]:
+        """The pending prefix's texts and pages for the next atom (empty once placed)."""
+        if self.first_pending:
+            return self.pre_texts, self.pre_pages + self.page_t
+        return [], self.page_t
+
+    def _notes_as_prose(self, notes: list[str]) -> list[_Atom]:
+        return self.doc._prose_atoms(
+            "\n".join(notes), self.doc.count_lines(notes), self.block.page, self.budget, ([], 0, ())
+        )
+
+    def _oversized_row(self, start: int, pre: int) -> None:
+        """One row longer than a whole chunk (prose laid out in a table): cut its text at
+        sentences, each piece under the repeated lead; its footnotes follow as prose."""
+        row_text = self.body[start]
+        offsets = self.doc.tok.offsets(row_text)
+        lead_text = "\n".join(self.lead)
+        budget, fixed = self.budget, self.fixed
+        for a, b in pack_token_ranges(
+            row_text, offsets, budget - fixed - pre, budget - fixed, self.doc.overlap
+        ):
+            piece = row_text[offsets[a][0] : offsets[b - 1][1]]
+            lines = [lead_text, piece] if lead_text else [piece]
+            lead_pre, pages = self._prefix()
+            tokens = (pre if self.first_pending else 0) + fixed + (b - a)
+            text = self.doc._join_table(lead_pre, lines, [])
+            self.atoms.append(_Atom(text, tokens, "table", pages, split_row=True))
+            self.first_pending = False
+        notes = self._notes_for(start, start + 1)
+        if notes:
+            self.atoms.extend(self._notes_as_prose(notes))
+
+    def _rows(self, start: int, pre: int) -> int:
+        """One piece of whole rows from `start` (with the footnotes they cite when those
+        fit, else followed by them as prose); returns the first row not taken."""
+        used = pre + self.fixed
+        end = start
+        notes: list[str] = []
+        while end < len(self.body):
+            if end > start and self.fixed + self.row_tokens[end] > self.budget:
+                break  # an oversized row gets pieces of its own
+            cand = self._notes_for(start, end + 1)
+            if (
+                end > start
+                and used + self.row_tokens[end] + self.doc.count_lines(cand) > self.budget
+            ):
+                break
+            used += self.row_tokens[end]
+            notes = cand
+            end += 1
+        extra: list[_Atom] = []
+        notes_tokens = self.doc.count_lines(notes)
+        if used + notes_tokens > self.budget:  # the footnotes do not fit: they follow
+            extra = self._notes_as_prose(notes)
+            notes, notes_tokens = [], 0
+        lead_pre, pages = self._prefix()
+        text = self.doc._join_table(lead_pre, [*self.lead, *self.body[start:end]], notes)
+        self.atoms.append(_Atom(text, used + notes_tokens, "table", pages))
+        self.atoms.extend(extra)
+        self.first_pending = False
+        return end

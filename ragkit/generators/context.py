@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ragkit.errors import ConfigError
 from ragkit.types import PATH_SEPARATOR, Chunk
 
+T = TypeVar("T")
 ORDERINGS = ("relevance", "lost_in_the_middle", "reverse", "document")
 
 
@@ -47,9 +49,10 @@ class ContextBlock:
         return f"{self.header()}\n{self.text}"
 
 
-def lost_in_the_middle(items: Sequence[object]) -> list[object]:
+def lost_in_the_middle(items: Sequence[T]) -> list[T]:
     """Relevance order [1, 2, 3, 4, 5] → [1, 3, 5, 4, 2]: best at both ends."""
-    front, back = [], []
+    front: list[T] = []
+    back: list[T] = []
     for i, item in enumerate(items):
         (front if i % 2 == 0 else back).append(item)
     return front + back[::-1]
@@ -95,7 +98,7 @@ def assemble_context(
         arranged = list(chosen)
     return [
         ContextBlock(label, chunk, text, rank, cut)
-        for label, (rank, chunk, text, cut) in enumerate(arranged, start=1)  # type: ignore[misc]
+        for label, (rank, chunk, text, cut) in enumerate(arranged, start=1)
     ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from ragkit.errors import QueryError
 from ragkit.generators.base import Answer, Citation
 from ragkit.generators.chat import ChatClient
-from ragkit.generators.context import assemble_context, render_context
+from ragkit.generators.context import ContextBlock, assemble_context, render_context
 from ragkit.types import Chunk
 
 SYSTEM_PROMPT = (
@@ -45,7 +45,9 @@ class ChatGenerator:
     def __repr__(self) -> str:
         return f"ChatGenerator({self.client!r}, order={self.order!r})"
 
-    def messages(self, query: str, contexts: list[Chunk]) -> tuple[list[dict[str, Any]], list]:
+    def messages(
+        self, query: str, contexts: list[Chunk]
+    ) -> tuple[list[dict[str, Any]], list[ContextBlock]]:
         """The chat messages for a query, and the context blocks they contain."""
         blocks = assemble_context(contexts, self.budget_tokens, self.order)
         user = f"Context:\n\n{render_context(blocks)}\n\nQuestion: {query}\nAnswer:"

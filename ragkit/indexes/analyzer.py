@@ -109,7 +109,9 @@ class Analyzer:
         else:
             self._stopwords = frozenset(w.lower() for w in stopwords)
         self._stopwords_setting: str | list[str] | None = (
-            stopwords if stopwords in ("en", None) else sorted(self._stopwords)  # type: ignore[arg-type]
+            stopwords
+            if isinstance(stopwords, str) or stopwords is None
+            else sorted(self._stopwords)
         )
         self.stemmer_language = stemmer
         self.canonicalize_numbers = canonicalize_numbers

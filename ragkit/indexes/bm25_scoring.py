@@ -13,7 +13,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -282,7 +282,7 @@ class BM25Scorer:
             return False
         import scipy.sparse as sp
 
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         try:
             data = np.load(folder / "scores_data.npy", mmap_mode=mode, allow_pickle=False)
             indices = np.load(folder / "scores_indices.npy", mmap_mode=mode, allow_pickle=False)

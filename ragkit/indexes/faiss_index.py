@@ -11,11 +11,14 @@ import logging
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ragkit.errors import ConfigError, IndexFormatError
+
+if TYPE_CHECKING:
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -127,33 +130,43 @@ class VectorIndex:
         n = x.shape[0]
         p = self.params
         kind = self.kind if self.kind is not None else choose_index_type(n, p.index_type)
-        d = self.dim
+        index: faiss.Index
         if kind == "flat":
-            index = faiss.IndexFlatIP(d)
+            index = faiss.IndexFlatIP(self.dim)
         elif kind == "hnsw":
-            index = faiss.IndexHNSWFlat(d, p.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = p.ef_construction
-            index.hnsw.efSearch = p.ef_search
+            hnsw = faiss.IndexHNSWFlat(self.dim, p.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = p.ef_construction
+            hnsw.hnsw.efSearch = p.ef_search
+            index = hnsw
         else:
-            nlist = p.nlist or default_nlist(n)
-            quantizer = faiss.IndexFlatIP(d)
-            if kind == "ivfpq":
-                m = p.pq_m or _default_pq_m(d)
-                if d % m:
-                    raise ConfigError(f"pq_m={m} must divide the dimension {d}")
-                index = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
-            else:
-                index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-            if n < nlist:
-                raise ConfigError(f"IVF with nlist={nlist} needs at least {nlist} vectors; got {n}")
-            index.train(x)
-            index.nprobe = p.nprobe or default_nprobe(nlist)
-            self._quantizer = quantizer  # the IVF index does not own it: keep it alive
+            index = self._trained_ivf(x, kind)
         if n:
             index.add(x)
         self.kind = kind
         self._cpu_index = index
         self._place()
+
+    def _trained_ivf(self, x: np.ndarray, kind: str) -> faiss.IndexIVF:
+        """An IVF (or IVF-PQ when `kind` is "ivfpq") index trained on `x`."""
+        import faiss
+
+        n, d, p = x.shape[0], self.dim, self.params
+        nlist = p.nlist or default_nlist(n)
+        quantizer = faiss.IndexFlatIP(d)
+        ivf: faiss.IndexIVF
+        if kind == "ivfpq":
+            m = p.pq_m or _default_pq_m(d)
+            if d % m:
+                raise ConfigError(f"pq_m={m} must divide the dimension {d}")
+            ivf = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
+        else:
+            ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+        if n < nlist:
+            raise ConfigError(f"IVF with nlist={nlist} needs at least {nlist} vectors; got {n}")
+        ivf.train(x)
+        ivf.nprobe = p.nprobe or default_nprobe(nlist)
+        self._quantizer = quantizer  # the IVF index does not own it: keep it alive
+        return ivf
 
     def _place(self) -> None:
         import faiss
@@ -218,18 +231,12 @@ class VectorIndex:
             return sub_s, np.where(sub_r >= 0, allowed[np.clip(sub_r, 0, None)], -1)
         if self.device == "cpu":
             sel = faiss.IDSelectorBatch(allowed.astype(np.int64))
-            if self.kind == "hnsw":
-                # widen the beam in proportion to how much of the graph the filter removes
-                ef = int(min(4096, max(self.params.ef_search, kk) * self.ntotal / len(allowed)))
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
-            elif self.kind in ("ivf", "ivfpq"):
-                params = faiss.SearchParametersIVF(sel=sel, nprobe=self._cpu_index.nprobe)
-            else:
-                params = faiss.SearchParameters(sel=sel)
+            ivf = self.kind in ("ivf", "ivfpq")
+            params = self._selected_params(sel, kk, len(allowed))
             scores, rows = self._cpu_index.search(q, kk, params=params)
-            if self.kind in ("ivf", "ivfpq") and (rows < 0).any():
+            if ivf and (rows < 0).any():
                 # the probed lists held too few allowed rows: probe every list
-                params = faiss.SearchParametersIVF(sel=sel, nprobe=self._cpu_index.nlist)
+                params = _ivf_params(sel, self._cpu_index.nlist)
                 scores, rows = self._cpu_index.search(q, kk, params=params)
             return _pad(scores, rows, k)
         # GPU: oversample until enough allowed rows come back  # pragma: no cover
@@ -249,6 +256,22 @@ class VectorIndex:
             r, s = rows[i][ok[i]][:kk], scores[i][ok[i]][:kk]
             out_r[i, : len(r)], out_s[i, : len(s)] = r, s
         return out_s, out_r
+
+    def _selected_params(
+        self, sel: faiss.IDSelector, kk: int, n_allowed: int
+    ) -> faiss.SearchParameters:
+        """Search parameters restricted to the rows `sel` allows, for this index type."""
+        import faiss
+
+        if self.kind == "hnsw":
+            # widen the beam in proportion to how much of the graph the filter removes
+            ef = int(min(4096, max(self.params.ef_search, kk) * self.ntotal / n_allowed))
+            return _hnsw_params(sel, ef)
+        if self.kind in ("ivf", "ivfpq"):
+            return _ivf_params(sel, self._cpu_index.nprobe)
+        params = faiss.SearchParameters()
+        params.sel = sel
+        return params
 
     def reset(self) -> None:
         """Forget the index (the type chosen stays, so a rebuild keeps it)."""
@@ -282,11 +305,28 @@ class VectorIndex:
             raise IndexFormatError(
                 f"FAISS index {path} has dimension {index.d}; expected {self.dim}"
             )
-        if kind == "hnsw":
-            faiss.downcast_index(index).hnsw.efSearch = self.params.ef_search
+        hnsw = faiss.downcast_index(index)
+        if kind == "hnsw" and isinstance(hnsw, faiss.IndexHNSW):
+            hnsw.hnsw.efSearch = self.params.ef_search
         self.kind = kind
         self._cpu_index = index
         self._place()
+
+
+def _ivf_params(sel: faiss.IDSelector, nprobe: int) -> faiss.SearchParametersIVF:
+    import faiss
+
+    params = faiss.SearchParametersIVF()
+    params.sel, params.nprobe = sel, nprobe
+    return params
+
+
+def _hnsw_params(sel: faiss.IDSelector, ef_search: int) -> faiss.SearchParameters:
+    import faiss
+
+    lib: Any = faiss  # `SearchParametersHNSW` exists at run time; faiss's bundled stub omits it
+    params: faiss.SearchParameters = lib.SearchParametersHNSW(sel=sel, efSearch=ef_search)
+    return params
 
 
 def _default_pq_m(d: int) -> int:

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ class StaticModel:
         texts = [sentences] if isinstance(sentences, str) else list(sentences)
         out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
         step = max(batch_size, 1024)  # a sparse sum: big batches cost nothing extra
-        starts = range(0, len(texts), step)
+        starts: Iterable[int] = range(0, len(texts), step)
         if show_progress_bar:
             from tqdm.auto import tqdm
 
@@ -204,9 +204,12 @@ def _token_vectors(
     tok = model.tokenizer
     vocab_size = len(tok)
     cls_id, sep_id = tok.cls_token_id, tok.sep_token_id
-    out = np.zeros((vocab_size, model.get_embedding_dimension()), dtype=np.float32)
+    dim = model.get_embedding_dimension()
+    if dim is None:  # pragma: no cover - MiniLM declares its dimension
+        raise ConfigError(f"the model at {source} declares no embedding dimension")
+    out = np.zeros((vocab_size, dim), dtype=np.float32)
     todo = torch.arange(vocab_size) if token_ids is None else torch.tensor(sorted(set(token_ids)))
-    starts = range(0, len(todo), batch_size)
+    starts: Iterable[int] = range(0, len(todo), batch_size)
     if show_progress:
         from tqdm.auto import tqdm
 

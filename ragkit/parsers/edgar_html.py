@@ -34,7 +34,7 @@ from ragkit.parsers.headings import (
 )
 from ragkit.parsers.html_blocks import BlockExtractor, RawBlock, is_numeric
 from ragkit.parsers.tree import HeadingMark, build_tree
-from ragkit.types import Block, Document
+from ragkit.types import Block, BlockKind, Document
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +151,10 @@ def _drop_furniture(raw: list[RawBlock], has_pages: bool) -> list[RawBlock]:
                 keys.append(k)
             else:
                 keys.append(None)
-        for i, k in enumerate(keys):
-            if k is not None and edge[i] and counts[k] >= 3 and edge_counts[k] >= 0.6 * counts[k]:
+        for i, key in enumerate(keys):
+            if key is None or not edge[i]:
+                continue
+            if counts[key] >= 3 and edge_counts[key] >= 0.6 * counts[key]:
                 keep[i] = False
     return [b for b, k in zip(raw, keep, strict=True) if k]
 
@@ -266,7 +268,8 @@ def _structure(raw: list[RawBlock], has_pages: bool) -> tuple[list[HeadingMark |
     item_ends = [_next_after(boundaries, c.pos, n) for c in item_cands]
     items = select_by_span(item_cands, item_ends, weight) if item_cands else []
     for c in items:
-        if not match_item(c.title)[1]:  # type: ignore[index]
+        matched = match_item(c.title)  # matched when selected: a title-less "Item 7."
+        if matched is not None and not matched[1]:
             _merge_title(raw, c, heading, consumed)
 
     # notes
@@ -282,9 +285,7 @@ def _structure(raw: list[RawBlock], has_pages: bool) -> tuple[list[HeadingMark |
         page = b.page if has_pages else None
         cand = structural.get(i)
         if cand is not None:
-            number = cand.number
-            kind = cand.kind
-            stream.append(HeadingMark(kind, cand.title, number, page=page))  # type: ignore[arg-type]
+            stream.append(HeadingMark(cand.kind, cand.title, cand.number, page=page))
             continue
         if b.kind == "table":
             stream.append(_table_block(raw, i, page, footnoted))
@@ -296,8 +297,10 @@ def _structure(raw: list[RawBlock], has_pages: bool) -> tuple[list[HeadingMark |
                 HeadingMark("heading", b.text, None, _prominence(b), _style_key(b), page=page)
             )
             continue
-        kind = "heading" if heading[i] else "list_item" if _BULLET_START.match(b.text) else None
-        stream.append(Block(kind or "paragraph", b.text, page=page))
+        kind: BlockKind = (
+            "heading" if heading[i] else "list_item" if _BULLET_START.match(b.text) else "paragraph"
+        )
+        stream.append(Block(kind, b.text, page=page))
     return stream, len(structural)
 
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+#: The structural heading kinds a Candidate can be (a subset of `ragkit.types.SectionKind`).
+CandidateKind = Literal["part", "item", "note"]
 
 PART_RE = re.compile(r"^(?i:part)\s+((?i:iv|i{1,3}))\b(?!\s*,)\s*[.:\-—–]?\s*(.*)$")
 ITEM_RE = re.compile(
@@ -34,7 +38,7 @@ class Candidate:
     """A possible part/item/note heading at `pos` in the block list."""
 
     pos: int
-    kind: str  # "part" | "item" | "note"
+    kind: CandidateKind
     number: str
     title: str
     key: tuple[str, ...] = ()

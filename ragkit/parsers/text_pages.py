@@ -30,7 +30,7 @@ from ragkit.parsers.headings import (
 )
 from ragkit.parsers.statements import statement_pages
 from ragkit.parsers.tree import HeadingMark, build_tree
-from ragkit.types import STATEMENT_PAGES_KEY, Block, Document
+from ragkit.types import STATEMENT_PAGES_KEY, Block, BlockKind, Document
 
 _LETTERS = re.compile(r"[A-Za-z]")
 _ROMANS = ("I", "II", "III", "IV")
@@ -295,9 +295,9 @@ def _structure(
 
     stream: list[HeadingMark | Block] = []
     for i, (kind, t, page) in enumerate(units):
-        c = chosen.get(i)
-        if c is not None:
-            stream.append(HeadingMark(c.kind, t, c.number, page=page))  # type: ignore[arg-type]
+        mark = chosen.get(i)
+        if mark is not None:
+            stream.append(HeadingMark(mark.kind, t, mark.number, page=page))
         elif kind == "heading" and i > first and not match_item(t) and not match_part(t):
             style = "title" if i in title_lines else "caps"
             prominence = (0.5,) if style == "title" else (1.0,)
@@ -305,6 +305,6 @@ def _structure(
         elif kind == "heading":
             stream.append(Block("heading", t, page=page))
         else:
-            bkind = "list_item" if _BULLET.match(t) else "paragraph"
+            bkind: BlockKind = "list_item" if _BULLET.match(t) else "paragraph"
             stream.append(Block(bkind, t, page=page))
     return stream
