@@ -301,8 +301,8 @@ class EntityCatalog:
                     seen[key] = i
         # "adobe" and "adobe systems": a full name that is a token prefix of another's
         by_name = {k: i for (kind, k), i in seen.items() if kind == "name"}
-        for i, names in enumerate(full_names):
-            for n in names:
+        for i, own_names in enumerate(full_names):
+            for n in own_names:
                 toks = n.split()
                 for cut in range(1, len(toks)):
                     prefix = " ".join(toks[:cut])
@@ -325,8 +325,10 @@ class EntityCatalog:
                         names.append(n)
             tickers = sorted({r.ticker for r in recs if r.ticker})
             ciks = sorted({r.cik for r in recs if r.cik})
-            key = ciks[0] if ciks else (normalize_name(names[0], lex) if names else recs[0].doc_id)
-            eid = stable_id("entity", key, length=12)
+            id_key = (
+                ciks[0] if ciks else (normalize_name(names[0], lex) if names else recs[0].doc_id)
+            )
+            eid = stable_id("entity", id_key, length=12)
             display = names[0] if names else recs[0].doc_id
             doc_ids = tuple(sorted(r.doc_id for r in recs))
             entities.append(

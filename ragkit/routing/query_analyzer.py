@@ -243,7 +243,7 @@ class QueryAnalyzer:
             alias, n = match
             start, end = words[i][1], words[i + n - 1][2]
             eid = alias.entity_ids[0]
-            kind = "name" if alias.strength >= 2 else "alias"
+            kind: Literal["name", "alias"] = "name" if alias.strength >= 2 else "alias"
             conf = 0.95 if alias.strength >= 2 else 0.85
             if alias.common_word:
                 conf = 0.7
@@ -255,12 +255,12 @@ class QueryAnalyzer:
         for idx, (w, s, e) in enumerate(words):
             if used[idx]:
                 continue
-            eid = self.catalog.tickers.get(w.upper())
-            if eid is None:
+            ticker_of = self.catalog.tickers.get(w.upper())
+            if ticker_of is None:
                 continue
             conf = self._ticker_confidence(query, w, s, e)
             if conf > 0:
-                out.append(CompanyMention(eid, self.catalog.entity(eid).name, w, s, e,
+                out.append(CompanyMention(ticker_of, self.catalog.entity(ticker_of).name, w, s, e,
                                           "ticker", conf))  # fmt: skip
         return sorted(out, key=lambda c: c.start)
 

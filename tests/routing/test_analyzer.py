@@ -74,15 +74,17 @@ def test_common_word_tickers_need_ticker_context(catalog: EntityCatalog) -> None
 
 def test_one_entity_for_several_names(catalog: EntityCatalog) -> None:
     for name in ("3M", "MMM", "3M Company"):
-        assert catalog.find(name) is not None
-        assert catalog.find(name).doc_ids == ("mmm-10k-fy2018", "mmm-10k-fy2022")
+        found = catalog.find(name)
+        assert found is not None
+        assert found.doc_ids == ("mmm-10k-fy2018", "mmm-10k-fy2022")
     ko = catalog.find("KO")
     assert ko is not None
     for name in ("Coca-Cola", "The Coca-Cola Company", "COCA COLA CO", "coca cola"):
         assert catalog.find(name) == ko
     assert ko.doc_ids == ("ko-10k-fy2024", "ko-10q-2025q2")
     assert catalog.find("J&J") == catalog.find("Johnson & Johnson") == catalog.find("JNJ")
-    assert catalog.find("Boeing").doc_ids == ("ba-10k-fy2024", "ba-10q-2025q2")
+    boeing = catalog.find("Boeing")
+    assert boeing is not None and boeing.doc_ids == ("ba-10k-fy2024", "ba-10q-2025q2")
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,8 @@ def test_from_chunk_dicts_and_round_trip(tmp_path: Path) -> None:
     assert cat.docs["tsla-10k"].n_chunks == 4 and cat.docs["tsla-10k"].cik == "0001318605"
     path = cat.save(tmp_path / "catalog.json")
     again = EntityCatalog.load(path)
-    assert again.docs == cat.docs and again.find("TSLA").doc_ids == ("tsla-10k",)
+    tesla = again.find("TSLA")
+    assert again.docs == cat.docs and tesla is not None and tesla.doc_ids == ("tsla-10k",)
     path.write_text('{"type": "something else"}', encoding="utf-8")
     with pytest.raises(IndexFormatError, match="not an entity catalog"):
         EntityCatalog.load(path)
