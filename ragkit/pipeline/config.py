@@ -176,6 +176,9 @@ class PipelineConfig(_Strict):
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
     reranker: RerankerConfig | None = None
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    #: a finance lexicon file (`ragkit.lexicon.Lexicon.load`) for routing and the query
+    #: classifier; None: the packaged `ragkit/data/finance.yaml`
+    lexicon: str | None = None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from ragkit.errors import ConfigError
 from ragkit.generators.base import Answer, Generator
+from ragkit.lexicon import Lexicon
 from ragkit.pipeline.config import PipelineConfig, load_config, stage_dicts
 from ragkit.pipeline.stages import Batch, Stage, StageContext, stages_from_dicts
 from ragkit.rerankers.base import Reranker
@@ -113,7 +114,8 @@ class HybridPipeline:
                     "index.path in the config"
                 )
         chunks = list(getattr(index, "chunks", ()))
-        ctx = StageContext(named, chunks, reranker, router, cfg.routing.metadata_file)
+        lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
+        ctx = StageContext(named, chunks, reranker, router, cfg.routing.metadata_file, lexicon)
         stages = stages_from_dicts(stage_dicts(cfg, list(named), _routing_on(cfg, ctx)), ctx)
         return cls(named, stages, k=cfg.k, generator=generator, config=cfg)
 
@@ -263,6 +265,7 @@ def _routing_on(cfg: PipelineConfig, ctx: StageContext) -> bool:
             narrow=r.narrow,
             min_chunks=r.min_chunks,
             statement_boost=r.statement_boost,
+            lexicon=ctx.lexicon,
         )
     return cfg.routing.enabled is True or len(ctx.router.catalog.entities) >= 2
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from ragkit.errors import ConfigError
 from ragkit.fusion import classify_query, fuse, method_params
+from ragkit.lexicon import Lexicon
 from ragkit.pipeline.config import DynamicWeights
 from ragkit.rerankers.base import Reranker, blend_with_incoming
 from ragkit.retrievers import Fanout, Runs
@@ -75,6 +76,7 @@ class StageContext:
     reranker: Reranker | None = None
     router: Any = None
     metadata_file: str | None = None
+    lexicon: Lexicon | None = None
     #: the stages built so far, in order (a stage may depend on an earlier one)
     built: list[Stage] = field(default_factory=list)
 
@@ -170,7 +172,9 @@ class Retrieve:
             from ragkit.routing import RoutedRetriever, Router
 
             params = {k: v for k, v in routing.items() if k != "min_hits"}
-            router = ctx.router or Router.from_chunks(ctx.chunks, ctx.metadata_file, **params)
+            router = ctx.router or Router.from_chunks(
+                ctx.chunks, ctx.metadata_file, lexicon=ctx.lexicon, **params
+            )
             routed = RoutedRetriever(fanout, router, chunks=ctx.chunks)
             min_hits = routing.get("min_hits")
         return cls(
@@ -196,6 +200,7 @@ class Fuse:
     dynamic: bool = False
     dynamic_weights: DynamicWeights = field(default_factory=DynamicWeights)
     sparse: tuple[str, ...] = ("bm25",)
+    lexicon: Lexicon | None = None
     name: ClassVar[str] = "fusion"
 
     def __post_init__(self) -> None:
@@ -209,7 +214,9 @@ class Fuse:
     def _weights(self, query: str, names: list[str]) -> tuple[list[float] | None, dict[str, Any]]:
         if self.dynamic:
             dw = self.dynamic_weights
-            verdict = classify_query(query, dw.specific, dw.conceptual, dw.mixed)
+            verdict = classify_query(
+                query, dw.specific, dw.conceptual, dw.mixed, lexicon=self.lexicon
+            )
             weights = [
                 verdict.sparse_weight if n in self.sparse else verdict.dense_weight for n in names
             ]
@@ -267,6 +274,7 @@ class Fuse:
             bool(data.get("dynamic", False)),
             pairs,
             tuple(data.get("sparse", ("bm25",))),
+            ctx.lexicon,
         )
 
 

@@ -118,3 +118,19 @@ def test_statement_chunks_missing_from_the_candidates_are_added(index: BM25Index
     assert {h.chunk_id for h in added} == {c.id for c in statement}
     assert all(h.source == "statement" and h.score == 0.0 for h in added)
     assert lookup.missing(decision, added) == []  # present already: nothing added
+
+
+def test_a_custom_lexicon_file_in_the_config_reaches_the_router(
+    index: BM25Index, tmp_path: Path
+) -> None:
+    """`lexicon: PATH` in the config: the pipeline's router reads a user's nicknames."""
+    path = tmp_path / "my-finance.yaml"
+    path.write_text("version: 1\ncompanies:\n  aliases:\n    Globex Corporation: [Big G]\n")
+    question = "What did Big G say about its risks?"
+    plain = _pipe(index).retrieve(question).trace.stage("route")
+    assert plain is not None and not plain.info["filters"]
+    config = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": True},
+              "lexicon": str(path)}  # fmt: skip
+    hits, trace = HybridPipeline.from_index(index, config).retrieve(question)
+    assert trace.stage("route").info["filters"]["doc_id"] == ["globex-10k-fy2023"]
+    assert {h.chunk.doc_id for h in hits} == {"globex-10k-fy2023"}
