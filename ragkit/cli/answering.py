@@ -17,6 +17,12 @@ from ragkit.errors import ConfigError, DatasetError, QueryError
 
 def register(subparsers: Any) -> None:
     """Add the `ask` and `train-reranker` commands."""
+    _add_ask(subparsers)
+    _add_train_reranker(subparsers)
+
+
+def _add_ask(subparsers: Any) -> None:
+    """`ragkit ask DIR QUESTION` and its retrieval/generation options."""
     ask = subparsers.add_parser(
         "ask",
         help="answer a question from an index folder (or documents) with citations",
@@ -80,6 +86,9 @@ def register(subparsers: Any) -> None:
     )
     ask.set_defaults(func=_ask)
 
+
+def _add_train_reranker(subparsers: Any) -> None:
+    """`ragkit train-reranker`: its data options, then mining and optimisation options."""
     train = subparsers.add_parser(
         "train-reranker",
         help="fine-tune a cross-encoder reranker on your relevance data",
@@ -110,6 +119,13 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="documents to chunk as the corpus for --evidence",
     )
+    _add_mining_options(train)
+    _add_optimisation_options(train)
+    train.set_defaults(func=_train)
+
+
+def _add_mining_options(train: argparse.ArgumentParser) -> None:
+    """How training pairs are made: hard, random and title-query negatives."""
     train.add_argument("--negatives", type=int, default=4, help="hard negatives per query")
     train.add_argument(
         "--random-negatives",
@@ -139,6 +155,10 @@ def register(subparsers: Any) -> None:
         default="bm25",
         help="retriever that mines hard negatives",
     )
+
+
+def _add_optimisation_options(train: argparse.ArgumentParser) -> None:
+    """How the model is trained: epochs, batches, learning rate, checkpoints, seed."""
     train.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default 1)")
     train.add_argument("--batch-size", type=int, default=16, help="pairs per step (default 16)")
     train.add_argument("--lr", type=float, default=2e-5, help="learning rate")
@@ -153,7 +173,6 @@ def register(subparsers: Any) -> None:
     )
     train.add_argument("--no-resume", action="store_true", help="ignore existing checkpoints")
     train.add_argument("--seed", type=int, default=0, help="seed of head init, sampling, order")
-    train.set_defaults(func=_train)
 
 
 def _pipeline_config(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ragkit.errors import QueryError
+from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL
 
 _MODES = ("hybrid", "dense", "bm25")
 _INDEX_TYPES = ("auto", "flat", "hnsw", "ivf", "ivfpq")
@@ -21,6 +22,12 @@ _INDEX_TYPES = ("auto", "flat", "hnsw", "ivf", "ivfpq")
 
 def register(subparsers: Any) -> None:
     """Add the `index` and `search` commands."""
+    _add_index(subparsers)
+    _add_search(subparsers)
+
+
+def _add_index(subparsers: Any) -> None:
+    """`ragkit index PATH... --out DIR` and its chunking/model/index options."""
     index = subparsers.add_parser(
         "index",
         help="build a hybrid (BM25 + dense) index folder from documents",
@@ -46,8 +53,8 @@ def register(subparsers: Any) -> None:
         "--model",
         default=None,
         metavar="M",
-        help="embedding model: all-MiniLM-L6-v2 (packaged, default), static-minilm (fast), "
-        "or a local sentence-transformers folder",
+        help=f"embedding model: {DEFAULT_EMBEDDING_MODEL} (packaged, default), "
+        f"{STATIC_EMBEDDING_MODEL} (fast), or a local sentence-transformers folder",
     )
     index.add_argument(
         "--index-type",
@@ -63,6 +70,9 @@ def register(subparsers: Any) -> None:
     )
     index.set_defaults(func=_index)
 
+
+def _add_search(subparsers: Any) -> None:
+    """`ragkit search DIR QUERY...` and its mode/filter/fusion/rerank options."""
     search = subparsers.add_parser(
         "search",
         help="search an index folder",
