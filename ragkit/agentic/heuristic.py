@@ -100,6 +100,33 @@ class _Routing(NamedTuple):
 _NO_ROUTING = _Routing(set(), {})
 
 
+class _Reader:
+    """What one agent run has read: evidence, the line spans covered, tokens, the budget."""
+
+    def __init__(self, tools: Tools, max_steps: int, max_tokens: int) -> None:
+        self.tools, self.max_steps, self.max_tokens = tools, max_steps, max_tokens
+        self.evidence: list[Evidence] = []
+        self.spans: list[tuple[str, int, int]] = []
+        self.tokens = 0
+
+    def covered(self, file: str, a: int, b: int) -> bool:
+        """Whether lines a..b of `file` lie inside a span already read."""
+        return any(f == file and x <= a and b <= y for f, x, y in self.spans)
+
+    def budget_left(self) -> bool:
+        """Whether tool calls and tokens read are both under budget."""
+        return len(self.tools.calls) < self.max_steps and self.tokens < self.max_tokens
+
+    def take(self, res: ReadResult, score: float, why: str, span: SectionSpan) -> Evidence:
+        """Count a read, remember its span and keep it as evidence."""
+        self.tokens += count_tokens(res.text)
+        self.spans.append((res.file, res.line_start, res.line_end))
+        ev = Evidence(res.body, res.file, span.path, span.id, res.line_start, res.line_end,
+                      res.page_start, res.page_end, round(score, 4), why)  # fmt: skip
+        self.evidence.append(ev)
+        return ev
+
+
 class HeuristicAgent(AgentBase):
     """Grep → rank → read → follow, deterministic; see the module docstring.
 
@@ -426,126 +453,105 @@ class HeuristicAgent(AgentBase):
         terms: QuestionTerms,
         views: dict[str, View],
     ) -> tuple[list[Evidence], str]:
+        """Read the best grep units (best first), then follow their relevant references
+        breadth first; stops at the passage, step, token and follow budgets."""
         ranked = sorted(units.values(), key=lambda u: (-u.score, u.file, u.start))
-        evidence: list[Evidence] = []
-        read_spans: list[tuple[str, int, int]] = []
-        stop = "done"
-        tokens = 0
+        reader = _Reader(tools, self.max_steps, self.max_read_tokens)
         rx = [(p, re.compile(p.regex, re.I)) for p in patterns if p.weight > 0]
         queue: list[tuple[Evidence, int, SectionSpan]] = []
-
-        def covered(file: str, a: int, b: int) -> bool:
-            return any(f == file and x <= a and b <= y for f, x, y in read_spans)
-
-        def budget_left() -> bool:
-            return len(tools.calls) < self.max_steps and tokens < self.max_read_tokens
-
-        def take(res: ReadResult, unit_score: float, why: str, span: SectionSpan) -> Evidence:
-            nonlocal tokens
-            tokens += count_tokens(res.text)
-            read_spans.append((res.file, res.line_start, res.line_end))
-            ev = Evidence(
-                res.body,
-                res.file,
-                span.path,
-                span.id,
-                res.line_start,
-                res.line_end,
-                res.page_start,
-                res.page_end,
-                round(unit_score, 4),
-                why,
-            )
-            evidence.append(ev)
-            return ev
-
+        stop = "done"
         top = ranked[0].score if ranked else 0.0
         for unit in ranked:
-            if len([e for e in evidence if not e.why.startswith("via")]) >= self.max_passages:
+            if (
+                len([e for e in reader.evidence if not e.why.startswith("via")])
+                >= self.max_passages
+            ):
                 break
-            if not budget_left():
+            if not reader.budget_left():
                 stop = "budget"
                 break
             if unit.score < 0.15 * top:
                 break
-            if covered(unit.file, unit.start, unit.end):
+            if reader.covered(unit.file, unit.start, unit.end):
                 continue
-            a, b = unit.start, unit.end
-            if not unit.whole:  # a margin so quotes straddling a block edge stay whole
-                margin = max(2, (b - a) // 4)
-                a, b = max(unit.span.start, a - margin), min(unit.span.end or b, b + margin)
-            try:
-                if unit.whole:
-                    res = tools.read(
-                        unit.file, section=unit.span.id, max_chars=self.section_chars + 500
-                    )
-                else:
-                    res = tools.read(unit.file, start=a, end=b, max_chars=self.section_chars * 2)
-            except RagkitError as exc:
-                logger.info("read failed: %s", exc)
-                continue
-            ev = take(
-                res,
-                unit.score,
-                "grep: " + ", ".join(sorted({patterns[i].text for i in unit.counts})[:6]),
-                unit.span,
-            )
-            queue.append((ev, 1, unit.span))
+            ev = self._read_unit(reader, unit, patterns)
+            if ev is not None:
+                queue.append((ev, 1, unit.span))
         follows = 0
         while queue and follows < self.max_follows:
             ev, depth, span = queue.pop(0)
             if depth > self.follow_depth:
                 continue
             for ref_label in self._relevant_references(ev, rx, terms):
-                if follows >= self.max_follows or not budget_left():
+                if follows >= self.max_follows or not reader.budget_left():
                     break
-                view = views[ev.file]
-                try:
-                    target = tools.resolve(view, ref_label, within=span)
-                except RagkitError:
-                    target = None
-                if target is None or target.index == 0:
-                    continue
-                if covered(view.file, *_bounds(target)) or _inside(span, target):
-                    continue
-                inner = [
-                    u
-                    for u in ranked
-                    if u.file == view.file
-                    and target.start <= u.start
-                    and u.end <= max(target.end, u.end)
-                    and u.start <= target.end
-                ]
-                try:
-                    if view.chars(*_bounds(target)) <= self.section_chars or not inner:
-                        res = tools.follow(view.file, ref_label, max_chars=self.section_chars)
-                        got = target
-                    else:
-                        best = inner[0]
-                        if covered(best.file, best.start, best.end):
-                            continue
-                        res = tools.read(
-                            view.file,
-                            start=best.start,
-                            end=best.end,
-                            max_chars=self.section_chars * 2,
-                        )
-                        got = best.span
-                except RagkitError as exc:
-                    logger.info("follow %s failed: %s", ref_label, exc)
-                    continue
-                follows += 1
-                own = max((u.score for u in inner), default=0.0)
-                new = take(
-                    res,
-                    max(own, ev.score * 0.9),
-                    f"via {ref_label} from {PATH_SEPARATOR.join(span.path[-1:])}",
-                    got,
-                )
-                queue.append((new, depth + 1, got))
-        if not budget_left():
+                followed = self._follow(reader, views[ev.file], ref_label, ev, span, ranked)
+                if followed is not None:
+                    follows += 1
+                    queue.append((followed[0], depth + 1, followed[1]))
+        if not reader.budget_left():
             stop = "budget"
-        return evidence, stop
+        return reader.evidence, stop
+
+    def _read_unit(self, reader: _Reader, unit: _Unit, patterns: list[_Pattern]) -> Evidence | None:
+        """Read one grep unit (its whole section, or its lines with a margin)."""
+        a, b = unit.start, unit.end
+        if not unit.whole:  # a margin so quotes straddling a block edge stay whole
+            margin = max(2, (b - a) // 4)
+            a, b = max(unit.span.start, a - margin), min(unit.span.end or b, b + margin)
+        try:
+            if unit.whole:
+                res = reader.tools.read(
+                    unit.file, section=unit.span.id, max_chars=self.section_chars + 500
+                )
+            else:
+                res = reader.tools.read(unit.file, start=a, end=b, max_chars=self.section_chars * 2)
+        except RagkitError as exc:
+            logger.info("read failed: %s", exc)
+            return None
+        why = "grep: " + ", ".join(sorted({patterns[i].text for i in unit.counts})[:6])
+        return reader.take(res, unit.score, why, unit.span)
+
+    def _follow(
+        self, reader: _Reader, view: View, ref_label: str, ev: Evidence, span: SectionSpan,
+        ranked: list[_Unit],
+    ) -> tuple[Evidence, SectionSpan] | None:  # fmt: skip
+        """Follow one reference from `ev`: the whole target section when it is short (or
+        holds no grep unit), else its best grep unit; None when not followed."""
+        tools = reader.tools
+        try:
+            target = tools.resolve(view, ref_label, within=span)
+        except RagkitError:
+            target = None
+        if target is None or target.index == 0:
+            return None
+        if reader.covered(view.file, *_bounds(target)) or _inside(span, target):
+            return None
+        inner = [
+            u
+            for u in ranked
+            if u.file == view.file
+            and target.start <= u.start
+            and u.end <= max(target.end, u.end)
+            and u.start <= target.end
+        ]
+        try:
+            if view.chars(*_bounds(target)) <= self.section_chars or not inner:
+                res = tools.follow(view.file, ref_label, max_chars=self.section_chars)
+                got = target
+            else:
+                best = inner[0]
+                if reader.covered(best.file, best.start, best.end):
+                    return None
+                res = tools.read(view.file, start=best.start, end=best.end,
+                                 max_chars=self.section_chars * 2)  # fmt: skip
+                got = best.span
+        except RagkitError as exc:
+            logger.info("follow %s failed: %s", ref_label, exc)
+            return None
+        own = max((u.score for u in inner), default=0.0)
+        why = f"via {ref_label} from {PATH_SEPARATOR.join(span.path[-1:])}"
+        return reader.take(res, max(own, ev.score * 0.9), why, got), got
 
     def _relevant_references(
         self, ev: Evidence, rx: list[tuple[_Pattern, re.Pattern[str]]], terms: QuestionTerms
