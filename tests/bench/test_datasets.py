@@ -27,12 +27,18 @@ def _write_jsonl(path: Path, rows: list[object]) -> Path:
 # -- real files -------------------------------------------------------------------------------
 
 
+def _lines(path: Path) -> list[str]:
+    """The non-empty lines of a data file: what a loader must account for, one by one."""
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def test_beir_scifact_test_split(scifact_dir: Path) -> None:
     ds = load_beir(scifact_dir, "test")
     assert isinstance(ds, BeirDataset) and ds.kind == "beir"
-    assert len(ds.corpus) == 5183
-    assert len(ds.queries) == 300
-    assert sum(len(d) for d in ds.qrels.values()) == 339
+    qrels = [line.split("\t") for line in _lines(scifact_dir / "qrels" / "test.tsv")[1:]]
+    assert len(ds.corpus) == len(_lines(scifact_dir / "corpus.jsonl"))
+    assert len(ds.queries) == len({row[0] for row in qrels})  # every judged query, once
+    assert sum(len(d) for d in ds.qrels.values()) == len(qrels)
     first = ds.queries[0]
     assert first.id == "1" and first.text.startswith("0-dimensional biomaterials")
     assert first.doc_ids == ("31715818",)
@@ -42,8 +48,10 @@ def test_beir_scifact_test_split(scifact_dir: Path) -> None:
 def test_financebench_dev(financebench_dir: Path) -> None:
     ds = load_financebench(financebench_dir / "financebench_dev.jsonl", financebench_dir / "text")
     assert isinstance(ds, FinanceBenchDataset)
-    assert len(ds.questions) == 49 and ds.skipped == ()
-    assert len(ds.documents) == 74  # the whole folder is the shared corpus
+    assert len(ds.questions) == len(_lines(financebench_dir / "financebench_dev.jsonl"))
+    assert ds.skipped == ()
+    texts = list((financebench_dir / "text").glob("*.txt"))
+    assert len(ds.documents) == len(texts)  # the whole folder is the shared corpus
     corning = ds.questions[0]
     assert corning.id == "financebench_id_02981" and corning.doc_name == "CORNING_2021_10K"
     assert corning.evidence[0].page == 64
@@ -68,14 +76,15 @@ def test_financebench_all_questions_with_missing_documents_skipped(
     ds = load_financebench(financebench_dir / "financebench_dev.jsonl", docs)
     kept = {q.doc_name for q in ds.questions}
     assert kept <= {"CORNING_2021_10K", "3M_2018_10K"} and kept
-    assert len(ds.questions) + len(ds.skipped) == 49
+    total = len(_lines(financebench_dir / "financebench_dev.jsonl"))
+    assert len(ds.questions) + len(ds.skipped) == total and ds.skipped
 
 
 def test_secqa_dev(secqa_dir: Path, sec_filings_dir: Path) -> None:
     ds = load_secqa(secqa_dir / "dev.jsonl", sec_filings_dir)
     assert isinstance(ds, SecQaDataset)
-    assert len(ds.questions) == 14 and ds.skipped == ()
-    assert len(ds.documents) == 17
+    assert len(ds.questions) == len(_lines(secqa_dir / "dev.jsonl")) and ds.skipped == ()
+    assert len(ds.documents) == len([p for p in sec_filings_dir.iterdir() if p.suffix == ".htm"])
     q = ds.questions[0]
     assert q.id == "sec-ko-05" and q.type == "cross_reference" and q.hops == 2
     assert len(q.evidence) == 2 and q.evidence[1].quote.endswith("$55 million.")
@@ -92,7 +101,7 @@ def test_secqa_dev(secqa_dir: Path, sec_filings_dir: Path) -> None:
 
 def test_load_dataset_spec(secqa_dir: Path, sec_filings_dir: Path) -> None:
     ds = load_dataset(f"secqa:{secqa_dir / 'dev.jsonl'}", sec_filings_dir)
-    assert ds.kind == "secqa" and len(ds.queries) == 14
+    assert ds.kind == "secqa" and len(ds.queries) == len(_lines(secqa_dir / "dev.jsonl"))
     with pytest.raises(DatasetError, match="needs a corpus"):
         load_dataset(f"secqa:{secqa_dir / 'dev.jsonl'}")
     with pytest.raises(ConfigError, match="unknown dataset kind 'msmarco'; expected one of beir"):
