@@ -295,7 +295,6 @@ def train_cross_encoder(
     import torch
     from sentence_transformers import CrossEncoder
     from tqdm.auto import tqdm
-    from transformers import get_linear_schedule_with_warmup
 
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
@@ -304,83 +303,30 @@ def train_cross_encoder(
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps is not None:
         total = min(total, cfg.max_steps)
-    checkpoint = _latest_checkpoint(output) if resume else None
-    state: dict[str, Any] = {"step": 0}
-    if checkpoint is not None:
-        state = json.loads((checkpoint / "trainer_state.json").read_text())
-        if state.get("data") != fingerprint:
-            raise ConfigError(
-                f"checkpoint {checkpoint} was trained on other data (fingerprint "
-                f"{state.get('data')} != {fingerprint}); use a new output folder or resume=False"
-            )
-        logger.info("resuming from %s (step %d of %d)", checkpoint, state["step"], total)
-        source = str(checkpoint / "model")
-    else:
-        source = str(base_model)
+    checkpoint, state = _resume_state(output, fingerprint, total) if resume else (None, {})
     torch.manual_seed(cfg.seed)
+    source = str(checkpoint / "model") if checkpoint is not None else str(base_model)
     try:
         model = CrossEncoder(source, num_labels=1, max_length=cfg.max_length)
     except OSError as exc:
         raise ConfigError(f"cannot load base model {str(base_model)!r}: {exc}") from exc
-    network, tokenizer = model.model, model.tokenizer
-    device = next(network.parameters()).device
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
-    groups = [
-        {
-            "params": [
-                p for n, p in network.named_parameters() if not any(x in n for x in no_decay)
-            ],
-            "weight_decay": cfg.weight_decay,
-        },
-        {
-            "params": [p for n, p in network.named_parameters() if any(x in n for x in no_decay)],
-            "weight_decay": 0.0,
-        },
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
-    if checkpoint is not None:
-        _load_optimizer(optimizer, checkpoint / "optimizer.safetensors")
-        with warnings.catch_warnings():  # fast-forwarding the schedule, not training
-            warnings.simplefilter("ignore", UserWarning)
-            for _ in range(state["step"]):
-                scheduler.step()
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    network.train()
-    step = int(state["step"])
+    step = int(state.get("step", 0))
+    optimizer, scheduler = _optimizer(model.model, cfg, total, checkpoint, step)
+    model.model.train()
     started = time.perf_counter()
     losses: list[float] = list(state.get("losses", []))
     bar = tqdm(total=total, initial=step, desc="train-reranker", disable=not progress, unit="step")
-    done = step >= total
     for epoch in range(cfg.epochs):
-        if done:
+        if step >= total:
             break
         order = list(range(len(pairs)))
         random.Random(cfg.seed + epoch).shuffle(order)
         for b in range(steps_per_epoch):
-            global_step = epoch * steps_per_epoch + b
-            if global_step < step:
+            if epoch * steps_per_epoch + b < step:
                 continue  # already trained before the checkpoint
             batch = [pairs[i] for i in order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
-            enc = tokenizer(
-                [p.query for p in batch],
-                [p.text for p in batch],
-                padding=True,
-                truncation=True,
-                max_length=cfg.max_length,
-                return_tensors="pt",
-            )
-            enc = {k: v.to(device) for k, v in enc.items()}
-            labels = torch.tensor([p.label for p in batch], dtype=torch.float32, device=device)
-            logits = network(**enc).logits.view(-1)
-            loss = loss_fn(logits, labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            losses.append(round(_train_step(model, batch, cfg, optimizer, scheduler), 5))
             step += 1
-            losses.append(round(float(loss.item()), 5))
             bar.update(1)
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.4f}")
             if step % cfg.checkpoint_every == 0 and step < total:
@@ -388,10 +334,9 @@ def train_cross_encoder(
             if on_step is not None:
                 on_step(step, losses[-1])
             if step >= total:
-                done = True
                 break
     bar.close()
-    network.eval()
+    model.model.eval()
     model.save(str(output))
     info = {
         "base_model": str(base_model),
@@ -407,6 +352,78 @@ def train_cross_encoder(
     shutil.rmtree(output / CHECKPOINT_DIR, ignore_errors=True)
     logger.info("saved fine-tuned cross-encoder to %s after %d steps", output, step)
     return output
+
+
+def _resume_state(output: Path, fingerprint: str, total: int) -> tuple[Path | None, dict[str, Any]]:
+    """The latest checkpoint in `output` and its trainer state ({} when there is none);
+    ConfigError when it was trained on other data (another fingerprint)."""
+    checkpoint = _latest_checkpoint(output)
+    if checkpoint is None:
+        return None, {}
+    state: dict[str, Any] = json.loads((checkpoint / "trainer_state.json").read_text())
+    if state.get("data") != fingerprint:
+        raise ConfigError(
+            f"checkpoint {checkpoint} was trained on other data (fingerprint "
+            f"{state.get('data')} != {fingerprint}); use a new output folder or resume=False"
+        )
+    logger.info("resuming from %s (step %d of %d)", checkpoint, state["step"], total)
+    return checkpoint, state
+
+
+def _optimizer(
+    network: Any, cfg: TrainingConfig, total: int, checkpoint: Path | None, step: int
+) -> tuple[Any, Any]:
+    """AdamW (no weight decay on biases and norms) and its linear warm-up/decay schedule,
+    restored from `checkpoint` and fast-forwarded to `step` when resuming."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    named = list(network.named_parameters())
+    groups = [
+        {
+            "params": [p for n, p in named if not any(x in n for x in no_decay)],
+            "weight_decay": cfg.weight_decay,
+        },
+        {"params": [p for n, p in named if any(x in n for x in no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
+    if checkpoint is not None:
+        _load_optimizer(optimizer, checkpoint / "optimizer.safetensors")
+        with warnings.catch_warnings():  # fast-forwarding the schedule, not training
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(step):
+                scheduler.step()
+    return optimizer, scheduler
+
+
+def _train_step(
+    model: Any, batch: Sequence[TrainingPair], cfg: TrainingConfig, optimizer: Any, scheduler: Any
+) -> float:
+    """One optimisation step on `batch` (binary cross-entropy on the logits); its loss."""
+    import torch
+
+    network = model.model
+    device = next(network.parameters()).device
+    enc = model.tokenizer(
+        [p.query for p in batch],
+        [p.text for p in batch],
+        padding=True,
+        truncation=True,
+        max_length=cfg.max_length,
+        return_tensors="pt",
+    )
+    enc = {k: v.to(device) for k, v in enc.items()}
+    labels = torch.tensor([p.label for p in batch], dtype=torch.float32, device=device)
+    logits = network(**enc).logits.view(-1)
+    loss = torch.nn.BCEWithLogitsLoss()(logits, labels)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return float(loss.item())
 
 
 def _checkpoint(
