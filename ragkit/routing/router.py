@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from ragkit.errors import ConfigError
@@ -221,7 +222,7 @@ class Router:
         `lexicon` serves both the catalog (names, nicknames) and the query analyzer."""
         from ragkit.routing.metadata_file import load_metadata_file
 
-        extra = load_metadata_file(metadata_file) if metadata_file else None
+        extra = load_metadata_file(Path(metadata_file)) if metadata_file else None
         catalog = EntityCatalog.from_chunks(chunks, extra, lexicon=lexicon)
         return cls(catalog, lexicon=lexicon, **params)
 
@@ -230,8 +231,9 @@ class Router:
         decision = self._route_documents(query)
         if not self.statement_boost or not decision.analysis.statements:
             return decision
-        statements = {s.kind: round(self.statement_boost * s.weight, 4)
-                      for s in decision.analysis.statements}  # fmt: skip
+        statements: dict[str, float] = {
+            s.kind: round(self.statement_boost * s.weight, 4) for s in decision.analysis.statements
+        }
         docs: tuple[str, ...] = ()
         if decision.mode == "filter":
             in_scope = decision.filters["doc_id"]
