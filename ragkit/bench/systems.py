@@ -321,20 +321,6 @@ def _agentic_factory(routing: bool) -> SystemFactory:
     return factory
 
 
-def _llm_client(spec: str) -> Any:
-    from ragkit.generators.chat import CohereChat, OpenAICompatibleChat
-
-    provider, _, rest = spec.partition(":")
-    model, _, base_url = rest.partition("@")
-    if provider == "cohere":
-        return CohereChat(model=model or "command-a-03-2025", base_url=base_url or None)
-    if provider == "openai":
-        if not model:
-            raise ConfigError(f"LLM spec {spec!r} names no model; expected openai:MODEL[@URL]")
-        return OpenAICompatibleChat(model, base_url=base_url or "https://api.openai.com/v1")
-    raise ConfigError(f"unknown LLM provider {provider!r} in {spec!r}; expected openai or cohere")
-
-
 def _agentic_llm(env: BenchEnv) -> SystemSpec:
     spec = env.llm or os.environ.get("RAGKIT_BENCH_LLM")
     if not spec:
@@ -342,8 +328,9 @@ def _agentic_llm(env: BenchEnv) -> SystemSpec:
                             "openai:MODEL[@BASE_URL] or cohere[:MODEL] (or set "
                             "RAGKIT_BENCH_LLM)")  # fmt: skip
     from ragkit.agentic import LLMAgent
+    from ragkit.generators.chat import get_chat_client
 
-    agent = LLMAgent(env.documents_dir(), _llm_client(spec),
+    agent = LLMAgent(env.documents_dir(), get_chat_client(spec),
                      view_cache=cache_dir() / "agent-views")  # fmt: skip
     return SystemSpec(AgentRetriever(agent, "agentic-llm"), None,
                       {"index_build_s": 0, "index_bytes": 0, "cached": False, "llm": spec,
