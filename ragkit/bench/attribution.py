@@ -131,7 +131,7 @@ def attribute(
     sparse_names, dense_names = set(sparse_stages), set(dense_stages)
 
     def kind(record: StageRecord) -> str | None:
-        """"sparse"/"dense"/the retriever's name for a retrieval entry, else None."""
+        """ "sparse"/"dense"/the retriever's name for a retrieval entry, else None."""
         if record.stage in sparse_names:
             return "sparse"
         if record.stage in dense_names:

@@ -7,6 +7,8 @@ FAISS and sentence-transformers load at first use.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ragkit.indexes.analyzer import Analyzer, canonical_number
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.dense import DenseIndex
@@ -44,8 +46,12 @@ __all__ = [
 ]
 
 
-def load_index(folder: str, **kwargs: object) -> HybridIndex | BM25Index | DenseIndex:
+def load_index(folder: str, **kwargs: Any) -> HybridIndex | BM25Index | DenseIndex:
     """Load any ragkit index folder, whichever type its manifest names."""
     manifest = read_manifest(folder, ("HybridIndex", "BM25Index", "DenseIndex"), verify=False)
-    cls = {"HybridIndex": HybridIndex, "BM25Index": BM25Index, "DenseIndex": DenseIndex}
-    return cls[manifest["type"]].load(folder, **kwargs)  # type: ignore[attr-defined,no-any-return]
+    kind = manifest["type"]
+    if kind == "HybridIndex":
+        return HybridIndex.load(folder, **kwargs)
+    if kind == "BM25Index":
+        return BM25Index.load(folder, **kwargs)
+    return DenseIndex.load(folder, **kwargs)
