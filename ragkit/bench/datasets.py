@@ -444,19 +444,13 @@ class FinanceBenchQuestion:
         return BenchQuery(self.id, self.question, self.question_type, self.doc_names)
 
 
-@dataclass(frozen=True, slots=True)
-class FinanceBenchDataset:
-    """FinanceBench questions whose documents are present, and every document of the folder
-    (the shared corpus) by `doc_name`."""
+class _DocumentsDataset:
+    """Questions over a folder of documents: queries from the kept questions, chunks parsed
+    from every document (shared by FinanceBench and SEC QA)."""
 
-    name: str
-    questions_path: Path
-    documents_dir: Path
-    questions: tuple[FinanceBenchQuestion, ...]
-    documents: Mapping[str, Path] = field(default_factory=dict)
-    skipped: tuple[str, ...] = ()
-
-    kind = "financebench"
+    __slots__ = ()
+    questions: tuple[Any, ...]
+    documents: Mapping[str, Path]
 
     @property
     def queries(self) -> tuple[BenchQuery, ...]:
@@ -472,6 +466,21 @@ class FinanceBenchDataset:
     ) -> tuple[list[Chunk], dict[str, Any]]:
         """Every document of the folder parsed and chunked (`document_chunks`, cached)."""
         return document_chunks(self.documents, chunker, chunker_params, cache=cache)
+
+
+@dataclass(frozen=True, slots=True)
+class FinanceBenchDataset(_DocumentsDataset):
+    """FinanceBench questions whose documents are present, and every document of the folder
+    (the shared corpus) by `doc_name`."""
+
+    name: str
+    questions_path: Path
+    documents_dir: Path
+    questions: tuple[FinanceBenchQuestion, ...]
+    documents: Mapping[str, Path] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+
+    kind = "financebench"
 
     def task(self) -> Task:
         """Evidence-page recall and coverage (`ragkit.bench.tasks.FinanceBenchTask`)."""
@@ -566,7 +575,7 @@ class SecQaQuestion:
 
 
 @dataclass(frozen=True, slots=True)
-class SecQaDataset:
+class SecQaDataset(_DocumentsDataset):
     """SEC QA questions whose filing is present, and the filings' paths (one shared corpus)."""
 
     name: str
@@ -577,21 +586,6 @@ class SecQaDataset:
     skipped: tuple[str, ...] = ()
 
     kind = "secqa"
-
-    @property
-    def queries(self) -> tuple[BenchQuery, ...]:
-        """Every kept question as a `BenchQuery`."""
-        return tuple(q.to_query() for q in self.questions)
-
-    def chunks(
-        self,
-        chunker: str = "hierarchical",
-        chunker_params: Mapping[str, Any] | None = None,
-        *,
-        cache: bool = True,
-    ) -> tuple[list[Chunk], dict[str, Any]]:
-        """Every document of the folder parsed and chunked (`document_chunks`, cached)."""
-        return document_chunks(self.documents, chunker, chunker_params, cache=cache)
 
     def task(self) -> Task:
         """Evidence-quote and question recall (`ragkit.bench.tasks.SecQaTask`)."""

@@ -163,6 +163,12 @@ class RoutingConfig(_Strict):
     min_hits: int | None = Field(None, gt=0)
     metadata_file: str | None = None
 
+    def router_params(self) -> dict[str, Any]:
+        """The `ragkit.routing.Router` parameters this section sets."""
+        return {"min_confidence": self.min_confidence, "boost": self.boost,
+                "narrow": self.narrow, "min_chunks": self.min_chunks,
+                "statement_boost": self.statement_boost}  # fmt: skip
+
 
 class PipelineConfig(_Strict):
     """The whole pipeline; unknown stages or keys are rejected."""
@@ -255,14 +261,9 @@ def stage_dicts(
     }
     stages: list[dict[str, Any]] = [retrieve]
     if routing:
-        r = config.routing
         retrieve["routing"] = {
-            "min_confidence": r.min_confidence,
-            "boost": r.boost,
-            "narrow": r.narrow,
-            "min_chunks": r.min_chunks,
-            "statement_boost": r.statement_boost,
-            "min_hits": r.min_hits,
+            **config.routing.router_params(),
+            "min_hits": config.routing.min_hits,
         }
     if len(names) > 1:
         f = config.fusion

@@ -258,14 +258,7 @@ def _routing_on(cfg: PipelineConfig, ctx: StageContext) -> bool:
 
         r = cfg.routing
         ctx.router = Router.from_chunks(
-            ctx.chunks,
-            r.metadata_file,
-            min_confidence=r.min_confidence,
-            boost=r.boost,
-            narrow=r.narrow,
-            min_chunks=r.min_chunks,
-            statement_boost=r.statement_boost,
-            lexicon=ctx.lexicon,
+            ctx.chunks, r.metadata_file, lexicon=ctx.lexicon, **r.router_params()
         )
     return cfg.routing.enabled is True or len(ctx.router.catalog.entities) >= 2
 
