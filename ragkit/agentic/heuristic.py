@@ -7,6 +7,12 @@ weigh more, phrases more than words), read the best sections whole, and follow t
 cross-references ("See Note 12") in what it read, up to a depth limit, within step and
 token budgets. It is the reproducible baseline that the retrieval pipeline is measured
 against, and it offers the same `search(queries, k, filters)` contract.
+
+Given tools with a search tool (`Tools(root, searcher=pipeline)`), its first move is a search:
+the sections of the best hits rank with the grep evidence, so it reads them, follows their
+references and greps for what the hits lack. `investigate(question, seeds=..., seen=True)`
+starts from hits the caller already holds (the cascade's escalation): they are not read
+again, only what lies beyond them.
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ragkit.agentic.base import AgentBase, check_request
 from ragkit.agentic.question import QuestionTerms, analyze, statement_headings, word_pattern
 from ragkit.agentic.result import AgentResult, Evidence, count_tokens
+from ragkit.agentic.search import SearchHit
 from ragkit.agentic.tools import ReadResult, Tools
 from ragkit.agentic.views import SectionSpan, View
 from ragkit.errors import ConfigError, RagkitError
@@ -59,6 +66,10 @@ _KIND_WEIGHT = {
     "term": 1.0,
     "synonym": 0.9,
 }
+
+#: Which lacking patterns a targeted grep runs first: a missing figure or named section is
+#: the strongest hint, a single missing word comes before an unmatched word pair.
+_LACKING_ORDER = ("statement", "reference", "number", "date", "term", "synonym", "phrase")
 
 
 def _norm(text: str) -> str:
@@ -103,11 +114,16 @@ _NO_ROUTING = _Routing(set(), {})
 class _Reader:
     """What one agent run has read: evidence, the line spans covered, tokens, the budget."""
 
-    def __init__(self, tools: Tools, max_steps: int, max_tokens: int) -> None:
+    def __init__(self, tools: Tools, max_steps: int, max_tokens: int, all_output: bool) -> None:
         self.tools, self.max_steps, self.max_tokens = tools, max_steps, max_tokens
+        self.all_output = all_output  # the token budget counts every tool's output
         self.evidence: list[Evidence] = []
         self.spans: list[tuple[str, int, int]] = []
         self.tokens = 0
+
+    def hold(self, seeds: list[SearchHit]) -> None:
+        """Count the seeds' line spans as read (the caller holds their text already)."""
+        self.spans += [(h.file, h.line_start, h.line_end) for h in seeds]
 
     def covered(self, file: str, a: int, b: int) -> bool:
         """Whether lines a..b of `file` lie inside a span already read."""
@@ -115,7 +131,20 @@ class _Reader:
 
     def budget_left(self) -> bool:
         """Whether tool calls and tokens read are both under budget."""
-        return len(self.tools.calls) < self.max_steps and self.tokens < self.max_tokens
+        return len(self.tools.calls) < self.max_steps and self.spent() < self.max_tokens
+
+    def spent(self) -> int:
+        """Tokens counted against the budget: what was read, or every tool's output."""
+        if self.all_output:
+            return sum(c.output_tokens for c in self.tools.calls)
+        return self.tokens
+
+    def chars(self, limit: int) -> int:
+        """A read's character limit: `limit`, or under a hard budget (`all_output`) less when
+        the budget is nearly spent (about four characters a token, never under 400)."""
+        if not self.all_output:
+            return limit
+        return max(400, min(limit, 4 * (self.max_tokens - self.spent())))
 
     def take(self, res: ReadResult, score: float, why: str, span: SectionSpan) -> Evidence:
         """Count a read, remember its span and keep it as evidence."""
@@ -132,7 +161,8 @@ class HeuristicAgent(AgentBase):
 
     Args:
         corpus: a corpus folder or a `Tools` instance over one.
-        max_steps: tool calls allowed per question. max_read_tokens: budget for read/follow.
+        max_steps: tool calls allowed per question. max_read_tokens: budget for read/follow
+            (with `budget_all_output`, for every tool's output: grep listings, searches).
         max_files: files searched narrowly when the question names its document.
         max_passages: sections read directly (followed references come on top).
         follow_depth: how many hops of references to follow. max_follows: follows per question.
@@ -142,6 +172,17 @@ class HeuristicAgent(AgentBase):
             first. metadata_file: a document-information file supplementing that metadata.
         lexicon: the finance word lists of the question analysis and the router (default:
             `Lexicon.default()`, `ragkit/data/finance.yaml`).
+        searcher: a `Retriever` over the same folder backing the search tool (or pass
+            `Tools(root, searcher=...)`). search_k: hits the first search asks for.
+        seed_weight: how much a search hit lifts its section against the grep evidence (a
+            rank-1 hit's section scores the best grep unit's score times this on top).
+        grep: "all" greps every question pattern; "lacking" greps first the patterns the
+            seeds' text lacks, up to `max_patterns` (a cheap, targeted investigation).
+        max_patterns: grep patterns per question (default: half of `max_steps`).
+        budget_all_output: count every tool's output against `max_read_tokens` and cut reads
+            to what is left (a hard budget), not only what read and follow return.
+        read_seeds: with seeds the caller holds (`seen`), the first this many seeds' units
+            (their sections) are candidates for reading even where grep missed them.
     """
 
     name = "heuristic"
@@ -164,6 +205,13 @@ class HeuristicAgent(AgentBase):
         routing: bool = True,
         metadata_file: str | os.PathLike[str] | None = None,
         lexicon: Lexicon | None = None,
+        searcher: Any = None,
+        search_k: int = 10,
+        seed_weight: float = 1.0,
+        grep: Literal["all", "lacking"] = "all",
+        max_patterns: int | None = None,
+        budget_all_output: bool = False,
+        read_seeds: int = 0,
     ) -> None:
         for label, value in (
             ("max_steps", max_steps),
@@ -173,14 +221,32 @@ class HeuristicAgent(AgentBase):
             ("section_chars", section_chars),
             ("grep_matches", grep_matches),
             ("workers", workers),
+            ("search_k", search_k),
+            ("max_patterns", max_patterns or 1),
         ):
             if value <= 0:
                 raise ConfigError(f"{label} must be > 0, got {value}")
-        if follow_depth < 0 or max_follows < 0:
+        if follow_depth < 0 or max_follows < 0 or read_seeds < 0:
             raise ConfigError(
-                f"follow_depth and max_follows must be >= 0, got {follow_depth}, {max_follows}"
+                "follow_depth, max_follows and read_seeds must be >= 0, got "
+                f"{follow_depth}, {max_follows}, {read_seeds}"
             )
-        self.tools = corpus if isinstance(corpus, Tools) else Tools(corpus, view_cache=view_cache)
+        if grep not in ("all", "lacking") or seed_weight < 0:
+            raise ConfigError(
+                f"grep must be 'all' or 'lacking' and seed_weight >= 0, got {grep!r}, {seed_weight}"
+            )
+        if isinstance(corpus, Tools):
+            if searcher is not None and corpus.searcher is not searcher:
+                raise ConfigError("pass the searcher either to Tools or to the agent, not both")
+            self.tools = corpus
+        else:
+            self.tools = Tools(corpus, view_cache=view_cache, searcher=searcher)
+        self.search_k = search_k
+        self.seed_weight = seed_weight
+        self.grep = grep
+        self.max_patterns = max_patterns
+        self.budget_all_output = budget_all_output
+        self.read_seeds = read_seeds
         self.max_steps = max_steps
         self.max_read_tokens = max_read_tokens
         self.max_files = max_files
@@ -198,22 +264,34 @@ class HeuristicAgent(AgentBase):
 
     # -- the investigation ------------------------------------------------------------------
     def run(self, question: str, filters: Mapping[str, Any] | None = None) -> AgentResult:
-        """Investigate one question; returns ranked evidence and the tool-call trace."""
+        """Investigate one question; returns ranked evidence and the tool-call trace. With a
+        search tool, the first move is a search for the question."""
+        return self.investigate(question, filters)
+
+    def investigate(
+        self,
+        question: str,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        seeds: list[SearchHit] | None = None,
+        seen: bool = False,
+    ) -> AgentResult:
+        """Investigate from `seeds` (placed hits, see `Tools.place`; None: the search tool's
+        hits when there is one). With `seen`, the caller already holds the seeds' text: it is
+        neither re-read nor counted, and the evidence returned is only what lies beyond it."""
         check_request(question, filters)
         t0 = time.perf_counter()
         tools = self.tools.fork()
-        listing = tools.glob("*")
-        files = [f.file for f in listing.files]
+        # a seeded escalation knows its files from the hits: no listing to read
+        files = tools.files() if seen else [f.file for f in tools.glob("*").files]
         views = {f: tools.view(f) for f in files}
         files = [f for f in files if _file_passes(views[f], filters)]
         if not files:
-            return AgentResult(
-                question,
-                [],
-                tools.calls,
-                stop_reason="no files",
-                latency_ms=(time.perf_counter() - t0) * 1000,
-            )
+            return AgentResult(question, [], tools.calls, stop_reason="no files",
+                               latency_ms=(time.perf_counter() - t0) * 1000)  # fmt: skip
+        if seeds is None and tools.searcher is not None:
+            seeds = tools.search(question, k=self.search_k, filters=filters).hits
+        seeds = [h for h in seeds or [] if h.file in views]
         exclude: set[str] = set()
         for f in files:
             exclude |= _identity_words(views[f])
@@ -222,19 +300,26 @@ class HeuristicAgent(AgentBase):
         if routing.statements is not None:  # the router's reading (company names masked)
             headings = statement_headings(self.lexicon)
             terms.statements = [headings[kind] for kind in routing.statements]
-        chosen = self._choose_files(terms, files, views, routing)
-        patterns = self._patterns(terms)
+        chosen = _with_seed_files(self._choose_files(terms, files, views, routing), seeds,
+                                  len(files), self.max_files)  # fmt: skip
+        every = self._patterns(terms)
+        patterns = self._grep_patterns(every, seeds)
         units = self._grep_units(tools, patterns, chosen, views, filters)
         self._score(units, patterns, terms, views, chosen)
-        evidence, stop = self._read_and_follow(tools, units, patterns, terms, views)
+        refs = patterns
+        if self.grep == "lacking":  # references are judged by every question pattern
+            for p in every:
+                p.weight = p.weight or _KIND_WEIGHT[p.kind]
+            refs = every
+        self._seed(units, seeds, views, len(seeds) if not seen else self.read_seeds)
+        reader = _Reader(tools, self.max_steps, self.max_read_tokens, self.budget_all_output)
+        if seen:
+            reader.hold(seeds)
+        evidence, stop = self._read_and_follow(reader, units, patterns, terms, views,
+                                               seeds if seen else [], refs)  # fmt: skip
         evidence.sort(key=lambda e: (-e.score, e.file, e.line_start))
-        return AgentResult(
-            question,
-            evidence,
-            tools.calls,
-            stop_reason=stop,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-        )
+        return AgentResult(question, evidence, tools.calls, stop_reason=stop,
+                           latency_ms=(time.perf_counter() - t0) * 1000)  # fmt: skip
 
     # -- steps --------------------------------------------------------------------------------
     def _route(self, question: str, files: list[str], views: dict[str, View]) -> _Routing:
@@ -322,8 +407,38 @@ class HeuristicAgent(AgentBase):
             add("term", term, word_pattern(term))
         for syn in terms.synonyms[:5]:
             add("synonym", syn, word_pattern(syn))
-        budget = max(1, self.max_steps // 2)
-        return out[:budget]
+        return out
+
+    def _grep_patterns(self, patterns: list[_Pattern], seeds: list[SearchHit]) -> list[_Pattern]:
+        """The patterns to grep, at most `max_patterns` (default half the step budget): in
+        question order, or with `grep="lacking"` those the seeds' text lacks first."""
+        budget = self.max_patterns or max(1, self.max_steps // 2)
+        if self.grep == "lacking" and seeds:
+            text = "\n".join(PATH_SEPARATOR.join(h.section_path) + "\n" + h.text for h in seeds)
+            lacking = [p for p in patterns if not re.search(p.regex, text, re.I | re.M)]
+            lacking.sort(key=lambda p: _LACKING_ORDER.index(p.kind))  # stable: question order
+            patterns = lacking + [p for p in patterns if p not in lacking]
+        return patterns[:budget]
+
+    def _seed(
+        self, units: dict[tuple[str, int], _Unit], seeds: list[SearchHit],
+        views: dict[str, View], add: int,
+    ) -> None:  # fmt: skip
+        """Lift the units that hold a seed hit by `seed_weight` times the best grep score
+        over the square root of the hit's rank; the units of the first `add` seeds join the
+        candidates even where grep missed them (they are read like units grep found)."""
+        top = max((u.score for u in units.values()), default=0.0) or 1.0
+        lifted: set[tuple[str, int]] = set()
+        for rank, hit in enumerate(seeds, start=1):
+            unit = self._unit_for(views[hit.file], hit.line_start)
+            key = (unit.file, unit.start)
+            if key not in units:
+                if rank > add:
+                    continue
+                units[key] = unit
+            if key not in lifted:
+                lifted.add(key)
+                units[key].score += self.seed_weight * top / math.sqrt(rank)
 
     def _grep_units(
         self,
@@ -447,18 +562,23 @@ class HeuristicAgent(AgentBase):
 
     def _read_and_follow(
         self,
-        tools: Tools,
+        reader: _Reader,
         units: dict[tuple[str, int], _Unit],
         patterns: list[_Pattern],
         terms: QuestionTerms,
         views: dict[str, View],
+        held: list[SearchHit],
+        refs: list[_Pattern],
     ) -> tuple[list[Evidence], str]:
-        """Read the best grep units (best first), then follow their relevant references
-        breadth first; stops at the passage, step, token and follow budgets."""
+        """Read the best units (best first), then follow their relevant references (and
+        those of the `held` seeds, whose text the caller has) breadth first, a reference
+        being relevant on a line matching `refs`; stops at the passage, step, token and
+        follow budgets."""
         ranked = sorted(units.values(), key=lambda u: (-u.score, u.file, u.start))
-        reader = _Reader(tools, self.max_steps, self.max_read_tokens)
-        rx = [(p, re.compile(p.regex, re.I)) for p in patterns if p.weight > 0]
-        queue: list[tuple[Evidence, int, SectionSpan]] = []
+        rx = [(p, re.compile(p.regex, re.I)) for p in refs if p.weight > 0]
+        queue: list[tuple[Evidence, int, SectionSpan]] = [
+            (_held_evidence(h), 1, h.section) for h in held
+        ]
         stop = "done"
         top = ranked[0].score if ranked else 0.0
         for unit in ranked:
@@ -502,10 +622,14 @@ class HeuristicAgent(AgentBase):
         try:
             if unit.whole:
                 res = reader.tools.read(
-                    unit.file, section=unit.span.id, max_chars=self.section_chars + 500
+                    unit.file,
+                    section=unit.span.id,
+                    max_chars=reader.chars(self.section_chars + 500),
                 )
             else:
-                res = reader.tools.read(unit.file, start=a, end=b, max_chars=self.section_chars * 2)
+                res = reader.tools.read(
+                    unit.file, start=a, end=b, max_chars=reader.chars(self.section_chars * 2)
+                )
         except RagkitError as exc:
             logger.info("read failed: %s", exc)
             return None
@@ -537,14 +661,14 @@ class HeuristicAgent(AgentBase):
         ]
         try:
             if view.chars(*_bounds(target)) <= self.section_chars or not inner:
-                res = tools.follow(view.file, ref_label, max_chars=self.section_chars)
+                res = tools.follow(view.file, ref_label, max_chars=reader.chars(self.section_chars))
                 got = target
             else:
                 best = inner[0]
                 if reader.covered(best.file, best.start, best.end):
                     return None
                 res = tools.read(view.file, start=best.start, end=best.end,
-                                 max_chars=self.section_chars * 2)  # fmt: skip
+                                 max_chars=reader.chars(self.section_chars * 2))  # fmt: skip
                 got = best.span
         except RagkitError as exc:
             logger.info("follow %s failed: %s", ref_label, exc)
@@ -580,6 +704,26 @@ class HeuristicAgent(AgentBase):
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _held_evidence(hit: SearchHit) -> Evidence:
+    """A seed the caller holds, as a passage whose references can be followed."""
+    return Evidence(hit.text, hit.file, hit.section_path, hit.section.id, hit.line_start,
+                    hit.line_end, hit.page_start, hit.page_end, hit.score,
+                    f"seed {hit.rank}")  # fmt: skip
+
+
+def _with_seed_files(
+    chosen: list[str], seeds: list[SearchHit], n_files: int, max_files: int
+) -> list[str]:
+    """The files to grep: the agent's own choice plus the seeds' best files; when the agent
+    could single out no file (it would grep them all) and seeds exist, the seeds' files."""
+    seed_files = list(dict.fromkeys(h.file for h in seeds))[:max_files]
+    if not seed_files:
+        return chosen
+    if len(chosen) == n_files and n_files > max_files:
+        return seed_files
+    return [*chosen, *(f for f in seed_files if f not in chosen)]
+
+
 def _bounds(span: SectionSpan) -> tuple[int, int]:
     return span.start, span.end
 

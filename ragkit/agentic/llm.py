@@ -1,5 +1,8 @@
 """LLMAgent: the agentic tools offered to a chat model through tool (function) calling.
 
+Given tools with a search tool (`Tools(root, searcher=pipeline)`), the model gets `search`
+as one more tool: ranked hits with file, section path, lines and page, to `read` around.
+
 The model is pluggable: any `ragkit.generators.chat.ChatClient` (OpenAI-compatible endpoints
 such as vLLM or llama.cpp's server, or Cohere). The loop runs within step, token and time
 budgets; malformed tool calls (unknown tool, invalid JSON, bad arguments) are answered with
@@ -89,8 +92,22 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         ["file", "reference"],
     ),
 ]
+#: The search tool's schema, offered when the tools have a searcher.
+SEARCH_SCHEMA: dict[str, Any] = _fn(
+    "search",
+    "Search the documents with the retrieval pipeline (keywords and meaning); returns "
+    "ranked hits with file, section path, line span, page and a snippet, to read around.",
+    {
+        "query": {**_S, "description": "what to look for, in words"},
+        "k": {**_I, "description": "hits to return (default 5, at most 20)"},
+        "file": {**_S, "description": "restrict to this file"},
+        "glob": {**_S, "description": "restrict to files matching this glob"},
+    },
+    ["query"],
+)
 _ALLOWED = {
-    t["function"]["name"]: set(t["function"]["parameters"]["properties"]) for t in TOOL_SCHEMAS
+    t["function"]["name"]: set(t["function"]["parameters"]["properties"])
+    for t in [*TOOL_SCHEMAS, SEARCH_SCHEMA]
 }
 
 
@@ -147,6 +164,7 @@ class LLMAgent(AgentBase):
             {"role": "system", "content": self.system_prompt},
             {"role": "user", "content": question.strip() + scope},
         ]
+        schemas = [*TOOL_SCHEMAS, SEARCH_SCHEMA] if tools.searcher is not None else TOOL_SCHEMAS
         evidence: list[Evidence] = []
         usage = {"input_tokens": 0, "output_tokens": 0}
         answer: str | None = None
@@ -160,7 +178,7 @@ class LLMAgent(AgentBase):
                 stop = "token_budget"
                 break
             try:
-                reply = self.client.chat(messages, tools=TOOL_SCHEMAS, **self.chat_params)
+                reply = self.client.chat(messages, tools=schemas, **self.chat_params)
             except RagkitError as exc:
                 logger.warning("model error, stopping: %s", exc)
                 stop = f"model_error: {exc}"[:300]
@@ -209,8 +227,9 @@ class LLMAgent(AgentBase):
         n_before = len(tools.calls)
         args: dict[str, Any] = {}
         try:
-            if call.name not in _ALLOWED:
-                raise QueryError(f"unknown tool {call.name!r}; expected one of {sorted(_ALLOWED)}")
+            offered = set(_ALLOWED) - ({"search"} if tools.searcher is None else set())
+            if call.name not in offered:
+                raise QueryError(f"unknown tool {call.name!r}; expected one of {sorted(offered)}")
             args = call.parsed_arguments()
             extra = set(args) - _ALLOWED[call.name]
             if extra:
@@ -224,6 +243,9 @@ class LLMAgent(AgentBase):
                 args.setdefault("max_matches", 30)
             if call.name in ("read", "follow"):
                 args["max_chars"] = self.max_output_chars
+            if call.name == "search":
+                args["k"] = min(int(args.get("k", 5)), 20)
+                args["filters"] = dict(filters) if filters else None
             _check_doc_scope(args, filters)
             result = fn(**args)
         except (RagkitError, TypeError, ValueError) as exc:

@@ -1,4 +1,5 @@
-"""The agentic tools: grep, glob, outline, read and follow, confined to one corpus root.
+"""The agentic tools: grep, glob, outline, read, follow and (given a retriever) search,
+confined to one corpus root.
 
 Every call is recorded (tool, arguments, output size in characters and tokens, latency) so
 that an agent's cost can be measured. Tools work on raw files with no index: each file is
@@ -14,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,14 +24,15 @@ from typing import Any, TypeVar
 from ragkit.agentic.grep import GrepLine, find_rg, grep_python, grep_rg
 from ragkit.agentic.result import ToolCall, count_tokens
 from ragkit.agentic.sandbox import Sandbox
+from ragkit.agentic.search import DocFiles, SearchHit, SearchResult, place_hit, render_hits
 from ragkit.agentic.views import SectionSpan, View, ViewCache
-from ragkit.errors import ConfigError, DependencyError, QueryError, RagkitError
+from ragkit.errors import ConfigError, DependencyError, QueryError, RagkitError, SandboxError
 from ragkit.settings import cache_dir
-from ragkit.types import PATH_SEPARATOR
+from ragkit.types import PATH_SEPARATOR, Hit, Retriever
 
 logger = logging.getLogger(__name__)
 
-_R = TypeVar("_R", bound="ToolOutput")
+_R = TypeVar("_R", bound="ToolOutput | SearchResult")
 ENGINES = ("auto", "rg", "python")
 
 
@@ -109,6 +111,8 @@ class Tools:
         engine: "auto" (ripgrep when found, else Python), "rg" or "python".
         view_cache: folder for rendered views (default `$RAGKIT_CACHE/agentic-views`).
         timeout_s: grep time limit. max_read_chars: default read budget per call.
+        searcher: a `Retriever` over the same documents (a `HybridPipeline`, an index)
+            that backs the `search` tool; None: no search tool.
     """
 
     def __init__(
@@ -119,6 +123,7 @@ class Tools:
         view_cache: str | os.PathLike[str] | None = None,
         timeout_s: float = 10.0,
         max_read_chars: int = 20_000,
+        searcher: Retriever | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -135,6 +140,12 @@ class Tools:
         self.views = ViewCache(folder)
         self.timeout_s = timeout_s
         self.max_read_chars = max_read_chars
+        if searcher is not None and not callable(getattr(searcher, "search", None)):
+            raise ConfigError(
+                f"searcher must have search(queries, k, filters), got {type(searcher).__name__}"
+            )
+        self.searcher = searcher
+        self._doc_files: DocFiles | None = None
         self.calls: list[ToolCall] = []
         self._lock = threading.Lock()
 
@@ -149,6 +160,8 @@ class Tools:
         clone.sandbox, clone.rg, clone.engine = self.sandbox, self.rg, self.engine
         clone.views, clone.timeout_s = self.views, self.timeout_s
         clone.max_read_chars = self.max_read_chars
+        clone.searcher = self.searcher
+        clone._doc_files = self._files() if self.searcher is not None else None
         clone.calls, clone._lock = [], threading.Lock()
         return clone
 
@@ -179,6 +192,11 @@ class Tools:
                         error,
                     )
                 )
+
+    def files(self) -> list[str]:
+        """Corpus-relative names of the searchable files, by name (unrecorded: for callers
+        that already know the corpus, such as an escalation seeded with retrieval hits)."""
+        return [self.sandbox.relative(p) for p in self.sandbox.files()]
 
     def view(self, file: str) -> View:
         """The line view of a corpus file (unrecorded; used by the tools and agents)."""
@@ -424,6 +442,82 @@ class Tools:
                 "expected e.g. 'Note 12', 'Item 7' or 'Part II, Item 8'"
             )
         return self._read_span(view, span.start, span.end, span, max_chars or self.max_read_chars)
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        file: str | None = None,
+        glob: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        snippet_chars: int = 240,
+    ) -> SearchResult:
+        """The searcher's top-k hits for `query`, each placed in its corpus file (section,
+        lines, pages) with a snippet; `file` or `glob` restrict it to matching corpus files
+        (a path outside the root is refused like every path), `filters` are the retriever
+        contract's. Hits from documents that are not corpus files are dropped."""
+        args = {"query": query, "k": k, "file": file, "glob": glob,
+                "filters": dict(filters) if filters else None}  # fmt: skip
+        return self._record(
+            "search", args, lambda: self._search(query, k, file, glob, filters, snippet_chars)
+        )
+
+    def _search(
+        self, query: str, k: int, file: str | None, glob: str | None,
+        filters: Mapping[str, Any] | None, snippet_chars: int,
+    ) -> SearchResult:  # fmt: skip
+        if self.searcher is None:
+            raise ConfigError(
+                "no search tool: these tools were built without a searcher; pass "
+                "Tools(root, searcher=pipeline) with a retriever over the same documents"
+            )
+        if not query or not query.strip():
+            raise QueryError("empty search query; expected words to search for")
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 < k <= 100:
+            raise QueryError(f"k must be an integer in 1..100, got {k!r}")
+        scope = dict(filters or {})
+        if file is not None or glob is not None:
+            paths = [self.sandbox.resolve(file)] if file is not None else self.sandbox.files(glob)
+            rels = [self.sandbox.relative(p) for p in paths]
+            if not rels:
+                return SearchResult(f"(no files match {glob!r})", query, [])
+            ids = {self._files().doc_id(r) for r in rels}
+            if "doc_id" in scope:  # the caller's filter still holds
+                given = scope["doc_id"]
+                given = given if isinstance(given, list | tuple | set) else [given]
+                ids &= {str(d) for d in given}
+            if not ids:
+                return SearchResult("(no files in scope)", query, [])
+            scope["doc_id"] = sorted(ids)
+        hits = self.searcher.search([query], k, scope or None)[0]
+        return self._placed(query, hits, snippet_chars)
+
+    def _files(self) -> DocFiles:
+        if self._doc_files is None:
+            self._doc_files = DocFiles(self.files())
+        return self._doc_files
+
+    def _placed(self, query: str, hits: list[Hit], snippet_chars: int) -> SearchResult:
+        placed: list[SearchHit] = []
+        for hit in hits:
+            placed_hit = self.place(hit, len(placed) + 1)
+            if placed_hit is not None:
+                placed.append(placed_hit)
+        return SearchResult(render_hits(query, placed, snippet_chars), query, placed)
+
+    def place(self, hit: Hit, rank: int | None = None) -> SearchHit | None:
+        """A retriever hit placed in its corpus file (unrecorded); None when its document is
+        not a file inside the root or the hit has no chunk."""
+        if hit.chunk is None:
+            return None
+        rel = self._files().file_of(hit.chunk)
+        if rel is None:
+            return None
+        try:
+            view = self.view(rel)
+        except (SandboxError, QueryError):
+            return None
+        return place_hit(view, hit, hit.rank if rank is None else rank)
 
     # -- helpers shared with the agents -----------------------------------------------------
     def resolve(
