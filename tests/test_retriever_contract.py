@@ -1,6 +1,6 @@
 """One contract suite run over every `Retriever` ragkit ships: BM25, dense, the hybrid index,
-a routed retriever, the pipeline and the agent (as Haystack's and bm25s's suites check every
-component the same way). Corpus: the three example filings (two companies)."""
+a routed retriever, the pipeline, the agent and the cascade (as Haystack's and bm25s's
+suites check every component the same way). Corpus: the three example filings (two companies)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ def _agent(hybrid: Any) -> Retriever:
     return AgentRetriever(HeuristicAgent(FILINGS), "agent")
 
 
+def _cascade(hybrid: Any) -> Retriever:
+    from ragkit.cascade import Cascade
+    from ragkit.pipeline import HybridPipeline
+
+    return Cascade(HybridPipeline.from_index(hybrid, {}), FILINGS, threshold=0.9)
+
+
 MAKERS: dict[str, Callable[[Any], Retriever]] = {
     "bm25": _bm25,
     "dense": _dense,
@@ -80,6 +87,7 @@ MAKERS: dict[str, Callable[[Any], Retriever]] = {
     "routed": _routed,
     "pipeline": _pipeline,
     "agent": _agent,
+    "cascade": _cascade,
 }
 
 
