@@ -1,5 +1,6 @@
 """PNG charts of a benchmark report (matplotlib, Agg backend): quality vs latency per system,
-failure-attribution bars, and recall@k curves.
+quality vs context tokens with the Pareto front, failure-attribution bars, and recall@k
+curves.
 
 Charts read the report's JSON dict, so they can be redrawn from a saved report.json.
 """
@@ -16,15 +17,19 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "QUALITY_VS_LATENCY",
+    "QUALITY_VS_TOKENS",
     "FAILURE_ATTRIBUTION",
     "RECALL_AT_K",
     "write_charts",
     "quality_vs_latency",
+    "quality_vs_tokens",
+    "pareto_front",
     "failure_attribution",
     "recall_curves",
 ]
 
 QUALITY_VS_LATENCY = "quality_vs_latency.png"
+QUALITY_VS_TOKENS = "quality_vs_tokens.png"
 FAILURE_ATTRIBUTION = "failure_attribution.png"
 RECALL_AT_K = "recall_at_k.png"
 
@@ -76,6 +81,49 @@ def quality_vs_latency(report: Mapping[str, Any], path: Path) -> Path:
     ax.set_ylabel(metric or "quality")
     ax.set_ylim(0, 1.05)
     ax.set_title(f"Quality vs latency — {report['dataset']}")
+    ax.grid(True, alpha=0.3)
+    return _save(fig, plt, path)
+
+
+def pareto_front(points: Mapping[str, tuple[float, float]]) -> list[str]:
+    """The names of the (cost, quality) points no other point beats: none has lower or equal
+    cost and higher or equal quality with one of them strictly better. Cheapest first."""
+    front = [
+        name
+        for name, (cost, quality) in points.items()
+        if not any(
+            c <= cost and q >= quality and (c < cost or q > quality)
+            for other, (c, q) in points.items()
+            if other != name
+        )
+    ]
+    return sorted(front, key=lambda n: (points[n][0], -points[n][1], n))
+
+
+def quality_vs_tokens(report: Mapping[str, Any], path: Path) -> Path:
+    """Scatter of the headline metric against mean context tokens (log scale: what a
+    generator receives, or everything an agent read), the Pareto front drawn as a line."""
+    plt = _pyplot()
+    metric = _headline(report)
+    points: dict[str, tuple[float, float]] = {}
+    for name, system in report["systems"].items():
+        tokens = max(float(system.get("context_tokens", {}).get("mean", 0.0)), 1.0)
+        points[name] = (tokens, float(system["metrics"].get(metric, 0.0)) if metric else 0.0)
+    front = pareto_front(points)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for name, (x, y) in points.items():
+        on = name in front
+        ax.scatter([x], [y], s=70 if on else 45, marker="o" if on else "x")
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    if len(front) > 1:
+        ax.plot([points[n][0] for n in front], [points[n][1] for n in front], "--",
+                color="grey", linewidth=1, label="Pareto front")  # fmt: skip
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xscale("log")
+    ax.set_xlabel("context tokens per query, mean (log scale; agents: everything read)")
+    ax.set_ylabel(metric or "quality")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"Quality vs context tokens — {report['dataset']}")
     ax.grid(True, alpha=0.3)
     return _save(fig, plt, path)
 
@@ -161,11 +209,12 @@ def _save(fig: Any, plt: Any, path: Path) -> Path:
 
 
 def write_charts(report: Mapping[str, Any], out_dir: str | Path) -> list[Path]:
-    """Draw the three charts of a report dict into `out_dir`; returns their paths."""
+    """Draw the four charts of a report dict into `out_dir`; returns their paths."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return [
         quality_vs_latency(report, folder / QUALITY_VS_LATENCY),
+        quality_vs_tokens(report, folder / QUALITY_VS_TOKENS),
         failure_attribution(report, folder / FAILURE_ATTRIBUTION),
         recall_curves(report, folder / RECALL_AT_K),
     ]

@@ -50,10 +50,12 @@ class SystemResult:
     metrics_by_type: dict[str, dict[str, float]] = field(default_factory=dict)
     failure_stages_by_type: dict[str, dict[str, int]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    escalation: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict stored under `systems.<name>`."""
         return {
+            "escalation": self.escalation,
             "metrics": self.metrics,
             "latency_ms": self.latency_ms,
             "context_tokens": self.context_tokens,
@@ -152,6 +154,7 @@ def render_markdown(report: BenchReport) -> str:
     out = [f"# Benchmark: {report.dataset}", "", f"{report.n_queries} queries. {settings}", ""]
     out += _summary_section(report.systems, primary)
     out += _by_type_section(report.systems, primary)
+    out += _escalation_section(report.systems)
     out += _attribution_section(report.systems)
     out += _stage_latency_section(report.systems)
     out += _comparison_section(report.comparisons)
@@ -199,6 +202,31 @@ def _by_type_section(systems: Mapping[str, SystemResult], primary: list[str]) ->
         ]
         out += [f"### {metric}", "", *_table(["system", *types], rows)]
     return out
+
+
+def _escalation_section(systems: Mapping[str, SystemResult]) -> list[str]:
+    """How often each escalating system escalated, and what escalation gained or lost."""
+    rows = [
+        [
+            name,
+            e["escalated"],
+            e["queries"],
+            e["rate"],
+            e["precision"],
+            e["items_gained"],
+            e["items_lost"],
+        ]
+        for name, s in systems.items()
+        if (e := s.escalation)
+    ]
+    if not rows:
+        return []
+    header = ["system", "escalated", "queries", "rate", "precision", "items gained", "items lost"]
+    note = (
+        "Precision: share of escalations whose top-k held gold evidence the pipeline's own "
+        "top-k missed."
+    )
+    return ["## Escalation", "", note, "", *_table(header, rows)]
 
 
 def _attribution_section(systems: Mapping[str, SystemResult]) -> list[str]:

@@ -6,7 +6,11 @@ list[list[Hit]]` whose hits carry their chunks. Optional hooks, read after each 
 latency) and `last_context_tokens` (tokens the system read or hands on per query, e.g.
 everything an agent read). Wrap a retriever in `SystemSpec` to give the chunks of its index
 (needed to attribute losses, and to tell chunking losses apart) and facts such as index build
-time, size or money cost, which are copied into the report.
+time, size or money cost, which are copied into the report. A system that escalates (the
+cascade) may also keep `last_escalations`: per query `{"escalated": bool, "score": float,
+"baseline": [Hit, ...]}`, the hits it would have returned without escalating; the runner
+then counts the gold evidence escalation added and lost, and reports the escalation rate and
+precision (share of escalations that found evidence the baseline had missed).
 """
 
 from __future__ import annotations
@@ -156,6 +160,44 @@ class _Tally:
     stage_latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     by_type: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     attributions: list[Any] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_escalation(
+        self, record: Mapping[str, Any], task: Task, query: BenchQuery, hits: Sequence[Hit],
+        context_k: int,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Compare the gold evidence in the top `context_k` with and without escalation."""
+        cache = NormCache()
+
+        def found(ranked: Sequence[Hit]) -> set[EvidenceItem]:
+            chunks = [h.chunk for h in ranked[:context_k] if h.chunk is not None]
+            return {i for i in task.evidence(query) if any(i.matches(c, cache) for c in chunks)}
+
+        final, base = found(hits), found(list(record.get("baseline") or []))
+        out = {
+            "escalated": bool(record.get("escalated")),
+            "score": round(float(record.get("score", 0.0)), 4),
+            "gained": sorted(i.label for i in final - base),
+            "lost": sorted(i.label for i in base - final),
+        }
+        self.escalations.append(out)
+        return out
+
+    def escalation_summary(self) -> dict[str, Any]:
+        """Escalation rate, precision (escalations that gained evidence), items gained/lost."""
+        if not self.escalations:
+            return {}
+        esc = [e for e in self.escalations if e["escalated"]]
+        gained = [e for e in esc if e["gained"]]
+        return {
+            "queries": len(self.escalations),
+            "escalated": len(esc),
+            "rate": round(len(esc) / len(self.escalations), 4),
+            "precision": round(len(gained) / len(esc), 4) if esc else None,
+            "items_gained": sum(len(e["gained"]) for e in esc),
+            "items_lost": sum(len(e["lost"]) for e in esc),
+            "queries_lost": sum(1 for e in esc if e["lost"]),
+        }
 
     def add_trace(
         self, trace: Trace, task: Task, query: BenchQuery, evidence: _Evidence | None,
@@ -205,6 +247,7 @@ class _Tally:
                 else {}
             ),
             info=dict(info),
+            escalation=self.escalation_summary(),
         )
 
 
@@ -257,6 +300,11 @@ def run_system(
             "context_tokens": n_tokens,
             "hits": [_hit_record(h) for h in hits[:context_k]],
         }
+        escalations = _hook(retriever, "last_escalations", 1)
+        if escalations and isinstance(escalations[0], Mapping):
+            record["escalation"] = tally.add_escalation(
+                escalations[0], task, query, hits, context_k
+            )
         traces = _hook(retriever, "last_traces", 1)
         if traces and isinstance(traces[0], Trace):
             items = tally.add_trace(traces[0], task, query, evidence, context_k)

@@ -3,7 +3,9 @@
 
 `bm25`, `dense`, `hybrid` (RRF), `hybrid-<fusion>`, `hybrid-dynamic`, `hybrid-rerank`,
 `hybrid-refs`, `naive-hybrid`, `naive-hybrid-routed`, `hybrid-routed`, `bm25-routed`,
-`agentic`, `agentic-unrouted`, `agentic-llm`.
+`agentic`, `agentic-unrouted`, `agentic-llm`, `agentic-hybrid` (the agent with the routed
+hybrid pipeline as its search tool) and `cascade` (that pipeline, escalating to the agent
+when its signals say the retrieval is short).
 Add one with `register_system(name, factory, description)`; a factory takes a `BenchEnv` and
 returns a `SystemSpec`, or raises `SystemSkipped` when it cannot run here (no reranker model,
 no LLM endpoint), which `build_systems` reports without failing the run.
@@ -23,7 +25,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,10 @@ __all__ = [
     "build_systems",
     "TracedPipeline",
     "AgentRetriever",
+    "CascadeRetriever",
+    "routed_pipeline",
+    "agentic_hybrid_system",
+    "cascade_system",
     "corpus_chunks",
     "chunks_key",
 ]
@@ -284,6 +290,32 @@ class AgentRetriever:
         return out
 
 
+class CascadeRetriever:
+    """A `ragkit.cascade.Cascade` as a benchmark retriever: per query its trace, its context
+    tokens (pipeline hits handed on + everything the escalation read) and, in
+    `last_escalations`, whether it escalated and the pipeline's own hits (the runner counts
+    the evidence escalation added or lost)."""
+
+    def __init__(self, cascade: Any) -> None:
+        self.cascade = cascade
+        self.last_context_tokens: list[int] = []
+        self.last_traces: list[Trace] = []
+        self.last_escalations: list[dict[str, Any]] = []
+
+    def search(
+        self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[list[Hit]]:
+        """Top-k hits per query."""
+        results = self.cascade.retrieve_many(list(queries), k, filters)
+        self.last_context_tokens = [int(r.context_tokens) for r in results]
+        self.last_traces = [r.trace for r in results]
+        self.last_escalations = [
+            {"escalated": r.escalated, "score": r.decision.score, "baseline": r.pipeline_hits}
+            for r in results
+        ]
+        return [r.hits for r in results]
+
+
 # -- factories ------------------------------------------------------------------------------
 
 
@@ -319,6 +351,46 @@ def _agentic_factory(routing: bool) -> SystemFactory:
                                           f"{how} query routing; no index"})  # fmt: skip
 
     return factory
+
+
+def routed_pipeline(env: BenchEnv, mode: str = "hybrid") -> Any:
+    """The routed pipeline over the hierarchical chunks (`hybrid-routed`; `bm25-routed` with
+    mode "bm25"): the search tool of `agentic-hybrid` and the first stage of `cascade`."""
+    from ragkit.pipeline import HybridPipeline
+
+    index, _ = env.bm25_index() if mode == "bm25" else env.hybrid_index()
+    cfg = {"chunker": {"name": "hierarchical"}, "retrieval": {"mode": mode},
+           "routing": {"enabled": True}}  # fmt: skip
+    return HybridPipeline.from_index(index, cfg, router=env.router())
+
+
+def agentic_hybrid_system(env: BenchEnv, mode: str = "hybrid") -> SystemSpec:
+    """`agentic-hybrid`: the heuristic agent with the routed pipeline (`mode` "bm25": BM25
+    only) as its search tool."""
+    from ragkit.agentic import HeuristicAgent
+
+    pipe = routed_pipeline(env, mode)
+    agent = HeuristicAgent(env.documents_dir(), view_cache=cache_dir() / "agent-views",
+                           metadata_file=env.metadata_file, searcher=pipe)  # fmt: skip
+    info = dict((env.bm25_index() if mode == "bm25" else env.hybrid_index())[1])
+    info["description"] = ("heuristic agent whose first move is a search with the routed "
+                           "hybrid pipeline, then read/follow/grep")  # fmt: skip
+    return SystemSpec(AgentRetriever(agent, "agentic-hybrid"), None, info)
+
+
+def cascade_system(env: BenchEnv, mode: str = "hybrid", **options: Any) -> SystemSpec:
+    """`cascade`: the routed hybrid pipeline (`mode` "bm25": BM25 only), escalating to the
+    agent (defaults of `ragkit.cascade.Cascade`: threshold, budget); `options` override them."""
+    from ragkit.cascade import Cascade
+
+    pipe = routed_pipeline(env, mode)
+    cascade = Cascade(pipe, env.documents_dir(), metadata_file=env.metadata_file,
+                      view_cache=cache_dir() / "agent-views", **options)  # fmt: skip
+    info = dict((env.bm25_index() if mode == "bm25" else env.hybrid_index())[1])
+    info.update(description=f"routed hybrid pipeline; agent escalation below sufficiency "
+                            f"{cascade.threshold} (budget {cascade.budget.max_tokens} tokens)",
+                threshold=cascade.threshold, budget=asdict(cascade.budget))  # fmt: skip
+    return SystemSpec(CascadeRetriever(cascade), None, info)
 
 
 def _agentic_llm(env: BenchEnv) -> SystemSpec:
@@ -409,6 +481,16 @@ def _register_defaults() -> None:
         "heuristic agent without the query router (its own file matching only)",
     )
     register_system("agentic-llm", _agentic_llm, "LLM tool-calling agent (needs an endpoint)")
+    register_system(
+        "agentic-hybrid",
+        agentic_hybrid_system,
+        "heuristic agent with the routed hybrid pipeline as its first tool (search)",
+    )
+    register_system(
+        "cascade",
+        cascade_system,
+        "routed hybrid pipeline; escalates to the agent when retrieval signals fall short",
+    )
 
 
 _register_defaults()

@@ -57,6 +57,7 @@ def test_write_report_without_traces(tmp_path: Path) -> None:
         "report.json",
         "report.md",
         "quality_vs_latency.png",
+        "quality_vs_tokens.png",
         "failure_attribution.png",
         "recall_at_k.png",
     ]

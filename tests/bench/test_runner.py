@@ -177,7 +177,12 @@ def test_secqa_end_to_end_with_attribution(tmp_path: Path, filing_chunks: list[C
     assert "| system | chunking | fusion | kept | items |" in md
     assert "| hybrid-narrow | 1 (14%) | 2 (29%) | 4 (57%) | 7 |" in md
     assert "## Paired comparisons" in md and "### hybrid by question type" in md
-    for name in ("quality_vs_latency.png", "failure_attribution.png", "recall_at_k.png"):
+    for name in (
+        "quality_vs_latency.png",
+        "quality_vs_tokens.png",
+        "failure_attribution.png",
+        "recall_at_k.png",
+    ):
         width, height = _png_size(out / name)
         assert width > 300 and height > 150
 
