@@ -183,6 +183,8 @@ class HeuristicAgent(AgentBase):
             to what is left (a hard budget), not only what read and follow return.
         read_seeds: with seeds the caller holds (`seen`), the first this many seeds' units
             (their sections) are candidates for reading even where grep missed them.
+        seed_passages: sections read on top of `max_passages` when the search tool's hits
+            are candidates too (so they do not crowd out grep's best sections).
     """
 
     name = "heuristic"
@@ -212,6 +214,7 @@ class HeuristicAgent(AgentBase):
         max_patterns: int | None = None,
         budget_all_output: bool = False,
         read_seeds: int = 0,
+        seed_passages: int = 2,
     ) -> None:
         for label, value in (
             ("max_steps", max_steps),
@@ -226,10 +229,10 @@ class HeuristicAgent(AgentBase):
         ):
             if value <= 0:
                 raise ConfigError(f"{label} must be > 0, got {value}")
-        if follow_depth < 0 or max_follows < 0 or read_seeds < 0:
+        if min(follow_depth, max_follows, read_seeds, seed_passages) < 0:
             raise ConfigError(
-                "follow_depth, max_follows and read_seeds must be >= 0, got "
-                f"{follow_depth}, {max_follows}, {read_seeds}"
+                "follow_depth, max_follows, read_seeds and seed_passages must be >= 0, got "
+                f"{follow_depth}, {max_follows}, {read_seeds}, {seed_passages}"
             )
         if grep not in ("all", "lacking") or seed_weight < 0:
             raise ConfigError(
@@ -247,6 +250,7 @@ class HeuristicAgent(AgentBase):
         self.max_patterns = max_patterns
         self.budget_all_output = budget_all_output
         self.read_seeds = read_seeds
+        self.seed_passages = seed_passages
         self.max_steps = max_steps
         self.max_read_tokens = max_read_tokens
         self.max_files = max_files
@@ -315,8 +319,9 @@ class HeuristicAgent(AgentBase):
         reader = _Reader(tools, self.max_steps, self.max_read_tokens, self.budget_all_output)
         if seen:
             reader.hold(seeds)
+        passages = self.max_passages + (self.seed_passages if seeds and not seen else 0)
         evidence, stop = self._read_and_follow(reader, units, patterns, terms, views,
-                                               seeds if seen else [], refs)  # fmt: skip
+                                               seeds if seen else [], refs, passages)  # fmt: skip
         evidence.sort(key=lambda e: (-e.score, e.file, e.line_start))
         return AgentResult(question, evidence, tools.calls, stop_reason=stop,
                            latency_ms=(time.perf_counter() - t0) * 1000)  # fmt: skip
@@ -569,11 +574,12 @@ class HeuristicAgent(AgentBase):
         views: dict[str, View],
         held: list[SearchHit],
         refs: list[_Pattern],
+        passages: int,
     ) -> tuple[list[Evidence], str]:
-        """Read the best units (best first), then follow their relevant references (and
-        those of the `held` seeds, whose text the caller has) breadth first, a reference
-        being relevant on a line matching `refs`; stops at the passage, step, token and
-        follow budgets."""
+        """Read the best units (best first, up to `passages`), then follow their relevant
+        references (and those of the `held` seeds, whose text the caller has) breadth first,
+        a reference being relevant on a line matching `refs`; stops at the passage, step,
+        token and follow budgets."""
         ranked = sorted(units.values(), key=lambda u: (-u.score, u.file, u.start))
         rx = [(p, re.compile(p.regex, re.I)) for p in refs if p.weight > 0]
         queue: list[tuple[Evidence, int, SectionSpan]] = [
@@ -582,10 +588,7 @@ class HeuristicAgent(AgentBase):
         stop = "done"
         top = ranked[0].score if ranked else 0.0
         for unit in ranked:
-            if (
-                len([e for e in reader.evidence if not e.why.startswith("via")])
-                >= self.max_passages
-            ):
+            if len([e for e in reader.evidence if not e.why.startswith("via")]) >= passages:
                 break
             if not reader.budget_left():
                 stop = "budget"

@@ -36,17 +36,37 @@ def register(subparsers: Any) -> None:
         default="openai",
         help="llm policy: API flavour (default openai-compatible)",
     )
+    p.add_argument(
+        "--index",
+        default=None,
+        help="an index folder built from DIR (`ragkit index DIR --out ...`): gives the agent "
+        "a search tool backed by the hybrid pipeline over it (searched first)",
+    )
     p.add_argument("--model", default=None, help="llm policy: model name")
     p.add_argument("--base-url", default=None, help="llm policy: API base URL")
     p.set_defaults(func=run)
 
 
+def _tools(args: argparse.Namespace) -> Any:
+    """The sandboxed tools over DIR, with a search tool when --index names an index."""
+    from ragkit.agentic.tools import Tools
+
+    if not args.index:
+        return Tools(args.dir)
+    from ragkit.indexes import HybridIndex
+    from ragkit.pipeline import HybridPipeline
+
+    pipeline = HybridPipeline.from_index(HybridIndex.load(args.index), {})
+    return Tools(args.dir, searcher=pipeline)
+
+
 def _agent(args: argparse.Namespace) -> Any:
+    tools = _tools(args)
     if args.policy == "heuristic":
         from ragkit.agentic.heuristic import HeuristicAgent
 
         extra = {"max_steps": args.max_steps} if args.max_steps else {}
-        return HeuristicAgent(args.dir, **extra)
+        return HeuristicAgent(tools, **extra)
     from ragkit.agentic.llm import LLMAgent
     from ragkit.generators.chat import get_chat_client
 
@@ -55,7 +75,7 @@ def _agent(args: argparse.Namespace) -> Any:
     options = {"base_url": args.base_url} if args.base_url else {}
     client = get_chat_client(f"{args.provider}:{args.model or ''}", **options)
     extra = {"max_steps": args.max_steps} if args.max_steps else {}
-    return LLMAgent(args.dir, client, **extra)
+    return LLMAgent(tools, client, **extra)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,3 +37,18 @@ def test_text_output_and_errors(corpus: Path, capsys: pytest.CaptureFixture[str]
     assert "corpus root" in capsys.readouterr().err
     assert main(["agent", str(corpus), "x", "--policy", "llm"]) == 2
     assert "--model" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_index_gives_the_agent_a_search_tool(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "idx"
+    assert main(["index", str(corpus), "--out", str(out)]) == 0
+    capsys.readouterr()
+    question = "What are Acme's remaining lease terms?"
+    assert main(["agent", str(corpus), question, "--index", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    tools = [c["tool"] for c in data["trace"]["calls"]]
+    assert tools[:2] == ["glob", "search"]
+    assert any(str(FACTS_10K["lease_phrase"]) in e["text"] for e in data["evidence"])
