@@ -49,7 +49,7 @@ def sweep(
     base = {q["id"]: q for q in pipeline["per_query"]}
     rows = []
     for t in thresholds:
-        scores, tokens, escalated, gained = [], [], 0, 0
+        scores, tokens, escalated, gained, lost = [], [], 0, 0, 0
         for q in always["per_query"]:
             esc = q["escalation"]["score"] < t
             chosen = q if esc else base[q["id"]]
@@ -57,20 +57,21 @@ def sweep(
             tokens.append(chosen["context_tokens"])
             escalated += esc
             gained += esc and bool(q["escalation"]["gained"])
+            lost += len(q["escalation"]["lost"]) if esc else 0
         metrics = task.aggregate(scores, [k])
         rows.append({"threshold": t, **metrics, "tokens": sum(tokens) / len(tokens),
-                     "rate": escalated / len(tokens),
+                     "rate": escalated / len(tokens), "lost": lost,
                      "precision": gained / escalated if escalated else None})  # fmt: skip
     return rows
 
 
 def _table(rows: list[dict[str, Any]], metrics: list[str]) -> str:
-    head = ["threshold", *metrics, "mean tokens", "escalation rate", "precision"]
+    head = ["threshold", *metrics, "mean tokens", "escalation rate", "precision", "items lost"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         prec = "–" if r["precision"] is None else f"{r['precision']:.2f}"
         cells = [f"{r['threshold']:.2f}", *(f"{r[m]:.3f}" for m in metrics),
-                 f"{r['tokens']:,.0f}", f"{r['rate']:.2f}", prec]  # fmt: skip
+                 f"{r['tokens']:,.0f}", f"{r['rate']:.2f}", prec, str(r["lost"])]  # fmt: skip
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 

@@ -30,7 +30,7 @@ PHASES: tuple[tuple[str, str, str | None, str, str], ...] = (
         "financebench:financebench/financebench_dev.jsonl",
         "financebench/text",
         "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-routed,naive-hybrid,"
-        "naive-hybrid-routed,agentic,agentic-unrouted",
+        "naive-hybrid-routed,agentic,agentic-unrouted,agentic-hybrid,cascade",
         "bm25,bm25-routed,agentic",
     ),
     (
@@ -38,7 +38,7 @@ PHASES: tuple[tuple[str, str, str | None, str, str], ...] = (
         "secqa:sec-qa/dev.jsonl",
         "sec-filings",
         "bm25,bm25-routed,dense,hybrid,hybrid-dynamic,hybrid-refs,hybrid-routed,naive-hybrid,"
-        "agentic,agentic-unrouted",
+        "agentic,agentic-unrouted,agentic-hybrid,cascade",
         "bm25,bm25-routed,agentic",
     ),
 )

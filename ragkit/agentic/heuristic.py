@@ -96,6 +96,7 @@ class _Unit:
     counts: dict[int, int] = field(default_factory=dict)
     lines: set[int] = field(default_factory=set)
     score: float = 0.0
+    hit: int = 0  # the best rank of a search hit inside (0: none)
 
 
 class _Routing(NamedTuple):
@@ -444,6 +445,7 @@ class HeuristicAgent(AgentBase):
             if key not in lifted:
                 lifted.add(key)
                 units[key].score += self.seed_weight * top / math.sqrt(rank)
+                units[key].hit = rank
 
     def _grep_units(
         self,
@@ -637,6 +639,8 @@ class HeuristicAgent(AgentBase):
             logger.info("read failed: %s", exc)
             return None
         why = "grep: " + ", ".join(sorted({patterns[i].text for i in unit.counts})[:6])
+        if unit.hit:
+            why = f"hit {unit.hit}" + (f"; {why}" if unit.counts else "")
         return reader.take(res, unit.score, why, unit.span)
 
     def _follow(
@@ -654,6 +658,8 @@ class HeuristicAgent(AgentBase):
             return None
         if reader.covered(view.file, *_bounds(target)) or _inside(span, target):
             return None
+        if reader.covered(view.file, target.start, target.start):
+            return None  # followed before (its opening was read): nothing new up front
         inner = [
             u
             for u in ranked

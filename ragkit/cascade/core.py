@@ -232,23 +232,24 @@ def merge(
     k: int,
     insert_at: int,
 ) -> list[Hit]:
-    """The pipeline's hits with the escalation's passages: a passage containing pipeline
-    hits (same file, their lines inside its span) takes the first one's place and drops the
-    others; the rest go in after `insert_at` pipeline hits, best first. At most k, ranked;
-    pipeline and agent scores do not compare, so each hit's score becomes 1/rank and its own
-    score stays in `scores` under its source."""
+    """The pipeline's hits with the escalation's passages: a passage that contains pipeline
+    hits (their text, whitespace and punctuation aside) takes the first one's place and drops
+    the others; the rest go in after `insert_at` pipeline hits, best first; a passage read
+    twice counts once. At most k, ranked; pipeline and agent scores do not compare, so each
+    hit's score becomes 1/rank and its own score stays in `scores` under its source."""
     out: list[Hit | None] = list(hits)
-    spans = {s.chunk_id: s for s in seeds}
+    held = {s.chunk_id: _alnum(s.text) for s in seeds}
     extra: list[Hit] = []
+    seen: set[str] = set()
     for ev, hit in zip(result.evidence, found, strict=False):
+        if hit.chunk_id in seen:
+            continue
+        seen.add(hit.chunk_id)
+        text = _alnum(ev.text)
         inside = [
             i
             for i, h in enumerate(out)
-            if h is not None
-            and (s := spans.get(h.chunk_id)) is not None
-            and s.file == ev.file
-            and ev.line_start <= s.line_start
-            and s.line_end <= ev.line_end
+            if h is not None and (t := held.get(h.chunk_id)) and t in text
         ]
         if inside:
             out[inside[0]] = hit
@@ -263,3 +264,8 @@ def merge(
         replace(h, rank=r, score=round(1.0 / r, 6), scores={**h.scores, h.source: h.score})
         for r, h in enumerate(final, start=1)
     ]
+
+
+def _alnum(text: str) -> str:
+    """Lowercased letters and digits only: containment regardless of layout."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())

@@ -146,15 +146,16 @@ def test_merge_puts_a_containing_passage_in_place_of_the_hits_it_holds(
     hits = index.search(["operating leases remaining terms"], 4)[0]
     seeds = [s for h in hits if (s := tools.place(h)) is not None]
     first = seeds[0]
-    around = Evidence("section text", first.file, first.section_path, first.section.id,
+    section = tools.view(first.file).text(first.section.start, first.section.end)
+    around = Evidence(section, first.file, first.section_path, first.section.id,
                       first.section.start, first.section.end, score=2.0)  # fmt: skip
     elsewhere = Evidence("a note", first.file, (), "", 1, 1, score=1.0)
-    result = AgentResult("q", [around, elsewhere])
-    found = result.hits(2, "escalation")
+    result = AgentResult("q", [around, elsewhere, elsewhere])  # a passage read twice
+    found = result.hits(3, "escalation")
     merged = merge(hits, seeds, found, result, 4, insert_at=1)
     ids = [h.chunk_id for h in merged]
-    assert ids[0] == around.id  # in the place of the hit it contains
-    assert ids[1] == elsewhere.id  # after insert_at=1 pipeline hits
+    assert ids[0] == around.id  # in the place of the hit whose text it contains
+    assert ids[1] == elsewhere.id and ids.count(elsewhere.id) == 1  # after insert_at=1 hits
     assert hits[0].chunk_id not in ids and len(merged) == 4
     assert [h.score for h in merged] == sorted((h.score for h in merged), reverse=True)
     assert merged[0].scores["escalation"] == 2.0
