@@ -165,9 +165,9 @@ class RoutingConfig(_Strict):
 
     def router_params(self) -> dict[str, Any]:
         """The `ragkit.routing.Router` parameters this section sets."""
-        return {"min_confidence": self.min_confidence, "boost": self.boost,
-                "narrow": self.narrow, "min_chunks": self.min_chunks,
-                "statement_boost": self.statement_boost}  # fmt: skip
+        from ragkit.routing.router import ROUTER_PARAMS
+
+        return {name: getattr(self, name) for name in ROUTER_PARAMS}
 
 
 class PipelineConfig(_Strict):

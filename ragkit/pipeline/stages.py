@@ -94,7 +94,7 @@ class Retrieve:
 
     def __init__(
         self,
-        retrievers: Mapping[str, Retriever],
+        retrievers: Mapping[str, Retriever] | Fanout,
         depth: int = 100,
         routed: Any = None,
         min_hits: int | None = None,
@@ -144,15 +144,7 @@ class Retrieve:
             "depth": self.depth,
         }
         if self.routed is not None:
-            router = self.routed.router
-            out["routing"] = {
-                "min_confidence": router.min_confidence,
-                "boost": router.boost,
-                "narrow": router.narrow,
-                "min_chunks": router.min_chunks,
-                "statement_boost": router.statement_boost,
-                "min_hits": self.min_hits,
-            }
+            out["routing"] = {**self.routed.router.params(), "min_hits": self.min_hits}
         return out
 
     @classmethod
@@ -178,7 +170,7 @@ class Retrieve:
             routed = RoutedRetriever(fanout, router, chunks=ctx.chunks)
             min_hits = routing.get("min_hits")
         return cls(
-            fanout.retrievers,
+            fanout,  # the routed retriever's own: one thread pool
             int(data.get("depth", 100)),
             routed,
             min_hits if routed is not None else None,

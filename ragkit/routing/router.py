@@ -33,6 +33,9 @@ from ragkit.types import Chunk, Hit
 logger = logging.getLogger(__name__)
 
 RoutingMode = Literal["none", "boost", "filter"]
+#: The `Router` constructor parameters a config can set (see `Router.params`).
+ROUTER_PARAMS: tuple[str, ...] = ("min_confidence", "boost", "narrow", "min_chunks",
+                                  "statement_boost")  # fmt: skip
 SearchFn = Callable[..., list[list[Hit]]]
 
 
@@ -225,6 +228,10 @@ class Router:
         extra = load_metadata_file(Path(metadata_file)) if metadata_file else None
         catalog = EntityCatalog.from_chunks(chunks, extra, lexicon=lexicon)
         return cls(catalog, lexicon=lexicon, **params)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters this router was built with (JSON-safe; the catalog aside)."""
+        return {name: getattr(self, name) for name in ROUTER_PARAMS}
 
     def route(self, query: str) -> RoutingDecision:
         """The routing decision for one question."""
