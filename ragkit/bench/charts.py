@@ -111,10 +111,14 @@ def quality_vs_tokens(report: Mapping[str, Any], path: Path) -> Path:
         points[name] = (tokens, float(system["metrics"].get(metric, 0.0)) if metric else 0.0)
     front = pareto_front(points)
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    placed: list[tuple[float, float]] = []
     for name, (x, y) in points.items():
         on = name in front
         ax.scatter([x], [y], s=70 if on else 45, marker="o" if on else "x")
-        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        near = sum(1 for px, py in placed if 0.7 < x / px < 1.4 and abs(y - py) < 0.04)
+        placed.append((x, y))  # labels of close points step down instead of overprinting
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4 - 11 * near),
+                    fontsize=9)  # fmt: skip
     if len(front) > 1:
         ax.plot([points[n][0] for n in front], [points[n][1] for n in front], "--",
                 color="grey", linewidth=1, label="Pareto front")  # fmt: skip
