@@ -7,6 +7,7 @@ Both paths call `fuse_scores`, so the two can never disagree on a fused score.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,36 +29,43 @@ class Run:
     keys: Sequence[Hashable]
     scores: Sequence[float]
 
-    def deduped(self) -> tuple[list[Hashable], list[float]]:
-        """The keys and scores with later duplicates of a key dropped."""
-        seen: set[Hashable] = set()
+    def deduped(self, parts: Parts) -> tuple[list[Hashable], list[float]]:
+        """The keys and scores with later duplicates of a key dropped; each kept score is
+        recorded in `parts[key][self.name]` (which also serves as the seen-set: one pass)."""
         keys: list[Hashable] = []
         scores: list[float] = []
+        name = self.name
         for key, score in zip(self.keys, self.scores, strict=True):
-            if key not in seen:
-                seen.add(key)
-                keys.append(key)
-                scores.append(float(score))
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = {}
+            elif name in part:
+                continue
+            part[name] = score = float(score)
+            keys.append(key)
+            scores.append(score)
         return keys, scores
 
 
 FusedScores = dict[Hashable, float]
+#: key -> {run name: the key's (first) raw score in that run}
+Parts = dict[Hashable, dict[str, float]]
 CoreFn = Callable[..., FusedScores]
 
 
-def _rrf(runs: Sequence[Run], w: Sequence[float], k: float = 60) -> FusedScores:
+def _rrf(runs: Sequence[Run], w: Sequence[float], parts: Parts, k: float = 60) -> FusedScores:
     if isinstance(k, bool) or not isinstance(k, int | float) or k < 0:
         raise ConfigError(f"rrf k must be a number >= 0, got {k!r}")
     fused: FusedScores = {}
     for run, weight in zip(runs, w, strict=True):
-        keys, _ = run.deduped()
+        keys, _ = run.deduped(parts)
         for position, key in enumerate(keys, start=1):
             fused[key] = fused.get(key, 0.0) + weight / (k + position)
     return fused
 
 
 def _normalised(
-    runs: Sequence[Run], norm: str, missing: str
+    runs: Sequence[Run], norm: str, missing: str, parts: Parts
 ) -> tuple[list[dict[Hashable, float]], list[float], list[Hashable]]:
     """Per run {key: normalised score}, the value a missing candidate gets, and all keys
     in first-seen order."""
@@ -68,7 +76,7 @@ def _normalised(
     fill: list[float] = []
     order: dict[Hashable, None] = {}
     for run in runs:
-        keys, scores = run.deduped()
+        keys, scores = run.deduped(parts)
         values = normaliser(scores)
         per_run.append(dict(zip(keys, values, strict=True)))
         fill.append(min(values) if (values and missing == "min") else 0.0)
@@ -76,8 +84,10 @@ def _normalised(
     return per_run, fill, list(order)
 
 
-def _weighted_sum(runs: Sequence[Run], w: Sequence[float], norm: str, missing: str) -> FusedScores:
-    per_run, fill, keys = _normalised(runs, norm, missing)
+def _weighted_sum(
+    runs: Sequence[Run], w: Sequence[float], parts: Parts, norm: str, missing: str
+) -> FusedScores:
+    per_run, fill, keys = _normalised(runs, norm, missing, parts)
     return {
         key: sum(wt * r.get(key, f) for r, f, wt in zip(per_run, fill, w, strict=True))
         for key in keys
@@ -85,15 +95,23 @@ def _weighted_sum(runs: Sequence[Run], w: Sequence[float], norm: str, missing: s
 
 
 def _combsum(
-    runs: Sequence[Run], w: Sequence[float], norm: str = "minmax", missing: str = "min"
+    runs: Sequence[Run],
+    w: Sequence[float],
+    parts: Parts,
+    norm: str = "minmax",
+    missing: str = "min",
 ) -> FusedScores:
-    return _weighted_sum(runs, w, norm, missing)
+    return _weighted_sum(runs, w, parts, norm, missing)
 
 
 def _combmnz(
-    runs: Sequence[Run], w: Sequence[float], norm: str = "minmax", missing: str = "min"
+    runs: Sequence[Run],
+    w: Sequence[float],
+    parts: Parts,
+    norm: str = "minmax",
+    missing: str = "min",
 ) -> FusedScores:
-    per_run, fill, keys = _normalised(runs, norm, missing)
+    per_run, fill, keys = _normalised(runs, norm, missing, parts)
     fused: FusedScores = {}
     for key in keys:
         total = sum(wt * r.get(key, f) for r, f, wt in zip(per_run, fill, w, strict=True))
@@ -102,19 +120,25 @@ def _combmnz(
 
 
 def _convex(
-    runs: Sequence[Run], w: Sequence[float], norm: str = "minmax", missing: str = "min"
+    runs: Sequence[Run],
+    w: Sequence[float],
+    parts: Parts,
+    norm: str = "minmax",
+    missing: str = "min",
 ) -> FusedScores:
     total = sum(w)
     if runs and total == 0.0:
         raise ConfigError("convex fusion weights sum to 0; expected at least one weight > 0")
-    return _weighted_sum(runs, [x / total for x in w] if runs else w, norm, missing)
+    return _weighted_sum(runs, [x / total for x in w] if runs else w, parts, norm, missing)
 
 
-def _dbsf(runs: Sequence[Run], w: Sequence[float], missing: str = "zero") -> FusedScores:
-    return _weighted_sum(runs, w, "dbsf", missing)
+def _dbsf(
+    runs: Sequence[Run], w: Sequence[float], parts: Parts, missing: str = "zero"
+) -> FusedScores:
+    return _weighted_sum(runs, w, parts, "dbsf", missing)
 
 
-#: The fused-score function of each method: (runs, one weight per run, **params) -> scores.
+#: The fused-score function of each method: (runs, one weight per run, parts, **params).
 CORES: dict[str, CoreFn] = {
     "rrf": _rrf,
     "convex": _convex,
@@ -139,9 +163,17 @@ def check_weights(values: Sequence[Any], n_runs: int) -> list[float]:
 
 
 def fuse_scores(
-    method: str, runs: Sequence[Run], weights: Sequence[float] | None = None, **params: Any
+    method: str,
+    runs: Sequence[Run],
+    weights: Sequence[float] | None = None,
+    *,
+    parts: Parts | None = None,
+    **params: Any,
 ) -> FusedScores:
-    """The fused score of every key of every run under `method` (weights default to 1.0)."""
+    """The fused score of every key of every run under `method` (weights default to 1.0).
+
+    `parts`, when given, receives every key's raw score in each run (by run name), from the
+    same pass that fuses them."""
     try:
         core = CORES[method]
     except (KeyError, TypeError):
@@ -149,10 +181,16 @@ def fuse_scores(
             f"unknown fusion method {method!r}; expected one of {sorted(CORES)}"
         ) from None
     w = check_weights(list(weights), len(runs)) if weights is not None else [1.0] * len(runs)
-    return core(runs, w, **params)
+    return core(runs, w, {} if parts is None else parts, **params)
 
 
 def top_keys(fused: FusedScores, k: int | None, tiebreak: Callable[[Any], Any]) -> list[Any]:
     """The keys of the `k` best fused scores (all when k is None), ties by `tiebreak(key)`."""
-    order = sorted(fused, key=lambda key: (-fused[key], tiebreak(key)))
-    return order if k is None else order[:k]
+
+    def rank(key: Any) -> tuple[float, Any]:
+        return (-fused[key], tiebreak(key))
+
+    if k is None or k >= len(fused):
+        return sorted(fused, key=rank)
+    cut = heapq.nlargest(k, fused.values())[-1]  # the k-th best score: only keys >= it sort
+    return sorted((key for key, score in fused.items() if score >= cut), key=rank)[:k]

@@ -25,7 +25,7 @@ import numpy as np
 
 from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
 from ragkit.fusion import method_params
-from ragkit.fusion.core import Run, fuse_scores, top_keys
+from ragkit.fusion.core import Parts, Run, fuse_scores, top_keys
 from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.base import check_queries
 from ragkit.indexes.bm25 import BM25Index
@@ -234,14 +234,13 @@ class HybridIndex:
     ) -> list[Hit]:
         """Fuse the two (rows, scores) runs with `ragkit.fusion.core` and build Hits for the
         top k only (the ranking, ties by chunk id, and `scores` of `ragkit.fusion.fuse`)."""
-        lists = [(self.bm25.source, sparse), (self.dense.source, dense)]
-        runs = [Run(name, rows.tolist(), scores.tolist()) for name, (rows, scores) in lists]
-        fused = fuse_scores(self.fusion, runs, self.weights, **self.fusion_params)
+        runs = [
+            Run(self.bm25.source, sparse[0].tolist(), sparse[1].tolist()),
+            Run(self.dense.source, dense[0].tolist(), dense[1].tolist()),
+        ]
+        parts: Parts = {}
+        fused = fuse_scores(self.fusion, runs, self.weights, parts=parts, **self.fusion_params)
         chunks = self.bm25.store._chunks
-        parts: dict[int, dict[str, float]] = {}
-        for name, (rows, scores) in reversed(lists):  # a row's first occurrence in a run wins
-            for row, score in zip(rows[::-1].tolist(), scores[::-1].tolist(), strict=True):
-                parts.setdefault(row, {})[name] = score
         top = top_keys(fused, k, lambda row: chunks[row].id)
         return [
             Hit(chunks[r].id, fused[r], rank, self.fusion, chunks[r],
