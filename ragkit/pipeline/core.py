@@ -249,8 +249,9 @@ def _index_retrievers(index: Any) -> Mapping[str, Retriever]:
 
 
 def _routing_on(cfg: PipelineConfig, ctx: StageContext) -> bool:
-    """Whether routing runs: on, or "auto" over a corpus of two or more companies (the router
-    is built here and kept in `ctx` for the retrieve stage)."""
+    """Whether routing runs: on, or "auto" over a corpus of two or more companies — documents
+    with no company name, ticker or CIK (a BEIR corpus) do not count (the router is built
+    here and kept in `ctx` for the retrieve stage)."""
     if cfg.routing.enabled is False:
         return False
     if ctx.router is None:
@@ -260,7 +261,7 @@ def _routing_on(cfg: PipelineConfig, ctx: StageContext) -> bool:
         ctx.router = Router.from_chunks(
             ctx.chunks, r.metadata_file, lexicon=ctx.lexicon, **r.router_params()
         )
-    return cfg.routing.enabled is True or len(ctx.router.catalog.entities) >= 2
+    return cfg.routing.enabled is True or len(ctx.router.catalog.companies) >= 2
 
 
 def _ranked(hits: list[Hit]) -> list[Hit]:

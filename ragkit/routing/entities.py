@@ -337,6 +337,11 @@ class EntityCatalog:
             for r in _infer_quarters(recs):
                 self.docs[r.doc_id] = replace(r, entity_id=eid)
         self.entities: tuple[Entity, ...] = tuple(sorted(entities, key=lambda e: e.name.lower()))
+        #: the entities known as companies (a name, ticker or CIK from the documents), not
+        #: documents without any, which stand for themselves under their doc_id
+        self.companies: tuple[Entity, ...] = tuple(
+            e for e in self.entities if e.names or e.tickers or e.ciks
+        )
         self._by_id = {e.id: e for e in self.entities}
         self.aliases: dict[tuple[str, ...], Alias] = _alias_table(self.entities, lex)
         self.tickers: dict[str, str] = {}

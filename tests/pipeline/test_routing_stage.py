@@ -134,3 +134,16 @@ def test_a_custom_lexicon_file_in_the_config_reaches_the_router(
     hits, trace = HybridPipeline.from_index(index, config).retrieve(question)
     assert trace.stage("route").info["filters"]["doc_id"] == ["globex-10k-fy2023"]
     assert {h.chunk.doc_id for h in hits} == {"globex-10k-fy2023"}
+
+
+def test_auto_routing_ignores_documents_without_a_company() -> None:
+    """A BEIR-like corpus (no company names, tickers or CIKs) is not routed by "auto"."""
+    from ragkit.types import Chunk
+
+    papers = BM25Index()
+    papers.add([Chunk(id=f"p{i}", doc_id=f"p{i}", text=f"protein folding study {i}")
+                for i in range(5)])  # fmt: skip
+    hits, trace = HybridPipeline.from_index(papers, {"retrieval": {"mode": "bm25"}}).retrieve(
+        "protein folding"
+    )
+    assert trace.stage("route") is None and hits
