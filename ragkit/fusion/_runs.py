@@ -67,7 +67,7 @@ def build_hits(method: str, fused: Mapping[Any, float], runs: Sequence[Sequence[
             if hit.chunk is not None and hit.chunk_id not in chunks:
                 chunks[hit.chunk_id] = hit.chunk
     out: list[Hit] = []
-    for rank, cid in enumerate(top_keys(dict(fused), None, str), start=1):
+    for rank, cid in enumerate(top_keys(dict(fused), None), start=1):
         score = float(fused[cid])
         scores = dict(stage_scores.get(cid, {}))
         scores[method] = score

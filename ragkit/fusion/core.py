@@ -29,11 +29,20 @@ class Run:
     keys: Sequence[Hashable]
     scores: Sequence[float]
 
-    def deduped(self, parts: Parts) -> tuple[list[Hashable], list[float]]:
-        """The keys and scores with later duplicates of a key dropped; each kept score is
-        recorded in `parts[key][self.name]` (which also serves as the seen-set: one pass)."""
+    def deduped(self, parts: Parts | None) -> tuple[list[Hashable], list[float]]:
+        """The keys and scores with later duplicates of a key dropped. With `parts`, each
+        kept score is also recorded in `parts[key][self.name]` (which then serves as the
+        seen-set: one pass for the hybrid index's row fusion)."""
         keys: list[Hashable] = []
         scores: list[float] = []
+        if parts is None:
+            seen: set[Hashable] = set()
+            for key, score in zip(self.keys, self.scores, strict=True):
+                if key not in seen:
+                    seen.add(key)
+                    keys.append(key)
+                    scores.append(float(score))
+            return keys, scores
         name = self.name
         for key, score in zip(self.keys, self.scores, strict=True):
             part = parts.get(key)
@@ -53,7 +62,9 @@ Parts = dict[Hashable, dict[str, float]]
 CoreFn = Callable[..., FusedScores]
 
 
-def _rrf(runs: Sequence[Run], w: Sequence[float], parts: Parts, k: float = 60) -> FusedScores:
+def _rrf(
+    runs: Sequence[Run], w: Sequence[float], parts: Parts | None, k: float = 60
+) -> FusedScores:
     if isinstance(k, bool) or not isinstance(k, int | float) or k < 0:
         raise ConfigError(f"rrf k must be a number >= 0, got {k!r}")
     fused: FusedScores = {}
@@ -65,7 +76,7 @@ def _rrf(runs: Sequence[Run], w: Sequence[float], parts: Parts, k: float = 60) -
 
 
 def _normalised(
-    runs: Sequence[Run], norm: str, missing: str, parts: Parts
+    runs: Sequence[Run], norm: str, missing: str, parts: Parts | None
 ) -> tuple[list[dict[Hashable, float]], list[float], list[Hashable]]:
     """Per run {key: normalised score}, the value a missing candidate gets, and all keys
     in first-seen order."""
@@ -85,7 +96,7 @@ def _normalised(
 
 
 def _weighted_sum(
-    runs: Sequence[Run], w: Sequence[float], parts: Parts, norm: str, missing: str
+    runs: Sequence[Run], w: Sequence[float], parts: Parts | None, norm: str, missing: str
 ) -> FusedScores:
     per_run, fill, keys = _normalised(runs, norm, missing, parts)
     return {
@@ -97,7 +108,7 @@ def _weighted_sum(
 def _combsum(
     runs: Sequence[Run],
     w: Sequence[float],
-    parts: Parts,
+    parts: Parts | None,
     norm: str = "minmax",
     missing: str = "min",
 ) -> FusedScores:
@@ -107,7 +118,7 @@ def _combsum(
 def _combmnz(
     runs: Sequence[Run],
     w: Sequence[float],
-    parts: Parts,
+    parts: Parts | None,
     norm: str = "minmax",
     missing: str = "min",
 ) -> FusedScores:
@@ -122,7 +133,7 @@ def _combmnz(
 def _convex(
     runs: Sequence[Run],
     w: Sequence[float],
-    parts: Parts,
+    parts: Parts | None,
     norm: str = "minmax",
     missing: str = "min",
 ) -> FusedScores:
@@ -133,7 +144,7 @@ def _convex(
 
 
 def _dbsf(
-    runs: Sequence[Run], w: Sequence[float], parts: Parts, missing: str = "zero"
+    runs: Sequence[Run], w: Sequence[float], parts: Parts | None, missing: str = "zero"
 ) -> FusedScores:
     return _weighted_sum(runs, w, parts, "dbsf", missing)
 
@@ -181,15 +192,18 @@ def fuse_scores(
             f"unknown fusion method {method!r}; expected one of {sorted(CORES)}"
         ) from None
     w = check_weights(list(weights), len(runs)) if weights is not None else [1.0] * len(runs)
-    return core(runs, w, {} if parts is None else parts, **params)
+    return core(runs, w, parts, **params)
 
 
-def top_keys(fused: FusedScores, k: int | None, tiebreak: Callable[[Any], Any]) -> list[Any]:
-    """The keys of the `k` best fused scores (all when k is None), ties by `tiebreak(key)`."""
-
-    def rank(key: Any) -> tuple[float, Any]:
-        return (-fused[key], tiebreak(key))
-
+def top_keys(
+    fused: FusedScores, k: int | None, tiebreak: Callable[[Any], Any] | None = None
+) -> list[Any]:
+    """The keys of the `k` best fused scores (all when k is None), ties broken by
+    `tiebreak(key)` (default: the key itself)."""
+    if tiebreak is None:
+        rank: Callable[[Any], tuple[float, Any]] = lambda key: (-fused[key], key)  # noqa: E731
+    else:
+        rank = lambda key: (-fused[key], tiebreak(key))  # noqa: E731
     if k is None or k >= len(fused):
         return sorted(fused, key=rank)
     cut = heapq.nlargest(k, fused.values())[-1]  # the k-th best score: only keys >= it sort
