@@ -14,10 +14,10 @@ import time
 from typing import Any
 
 from ragkit.errors import QueryError
+from ragkit.indexes.faiss_index import INDEX_TYPES
 from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL
 
 _MODES = ("hybrid", "dense", "bm25")
-_INDEX_TYPES = ("auto", "flat", "hnsw", "ivf", "ivfpq")
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +58,7 @@ def _add_index(subparsers: Any) -> None:
     )
     index.add_argument(
         "--index-type",
-        choices=_INDEX_TYPES,
+        choices=INDEX_TYPES,
         default="auto",
         help="FAISS index: auto (by corpus size), flat (exact), hnsw, ivf or ivfpq",
     )
