@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from numbers import Integral
 from typing import Any
 
 from ragkit.errors import ConfigError, QueryError
@@ -22,17 +23,28 @@ from ragkit.types import Hit, Retriever
 Runs = dict[str, list[Hit]]
 
 
-def check_batch(queries: Sequence[str], k: int) -> list[str]:
-    """The queries as a list, after the `Retriever` contract's input checks (QueryError)."""
+def check_queries(queries: Sequence[str] | str, k: int) -> list[str]:
+    """The queries as a list, after the `Retriever` contract's input checks (QueryError): a
+    list of non-empty strings (a lone string is refused, not iterated char by char) and a
+    positive integer k."""
     if isinstance(queries, str):
-        raise QueryError("search takes a list of queries, got one string")
-    qs = list(queries)
-    for q in qs:
-        if not isinstance(q, str) or not q.strip():
-            raise QueryError(f"queries must be non-empty strings, got {q!r}")
-    if isinstance(k, bool) or not isinstance(k, int) or k <= 0:
-        raise QueryError(f"k must be a positive int, got {k!r}")
-    return qs
+        raise QueryError("search() takes a list of queries; use search_one() for a single query")
+    if isinstance(k, bool) or not isinstance(k, Integral):
+        raise QueryError(f"k must be a positive integer; got {k!r}")
+    if k <= 0:
+        raise QueryError(f"k must be a positive integer; got {k}")
+    out = list(queries)
+    for i, q in enumerate(out):
+        if not isinstance(q, str):
+            raise QueryError(f"query {i} must be a string; got {type(q).__name__}")
+        if not q.strip():
+            raise QueryError(f"query {i} is empty; give a question or keywords")
+    return out
+
+
+def ranked(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits with ranks 1..n in list order (hits already so ranked are kept as they are)."""
+    return [h if h.rank == r else replace(h, rank=r) for r, h in enumerate(hits, start=1)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -273,10 +273,10 @@ class AgentRetriever:
         self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
     ) -> list[list[Hit]]:
         """Top-k evidence passages per query."""
-        from ragkit.retrievers import check_batch
+        from ragkit.retrievers import check_queries
 
         out, tokens, traces, steps = [], [], [], []
-        for q in check_batch(queries, k):
+        for q in check_queries(queries, k):
             result = self.agent.run(q, filters)
             hits = result.hits(k, self.name)
             trace = Trace(q)

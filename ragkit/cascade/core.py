@@ -30,7 +30,7 @@ from ragkit.agentic.tools import Tools
 from ragkit.cascade.signals import Decision, check_weights, compute_signals, decide
 from ragkit.errors import ConfigError
 from ragkit.lexicon import Lexicon
-from ragkit.retrievers import check_batch
+from ragkit.retrievers import check_queries
 from ragkit.types import Hit, Retriever, Trace
 
 #: The default threshold on the sufficiency score, chosen on the development questions (SEC
@@ -176,7 +176,7 @@ class Cascade:
         self, questions: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
     ) -> list[CascadeResult]:
         """The pipeline over the batch, then each question's decision and escalation."""
-        qs = check_batch(questions, k)
+        qs = check_queries(questions, k)
         depth = max(k, self.context_k, self.window)  # the same candidates whatever k is
         runs = self._pipeline(qs, depth, filters)
         return [

@@ -12,27 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ragkit.errors import IndexStateError, QueryError
+from ragkit.errors import IndexStateError
 from ragkit.indexes import filters as _filters
 from ragkit.indexes.store import ChunkStore, save_folder
+from ragkit.retrievers import check_queries
 from ragkit.types import Chunk, Hit
-
-
-def check_queries(queries: Sequence[str] | str, k: int) -> list[str]:
-    """Validate a batch of queries and k; a lone string is rejected to avoid char-iteration."""
-    if isinstance(queries, str):
-        raise QueryError("search() takes a list of queries; use search_one() for a single query")
-    if isinstance(k, bool) or not isinstance(k, int | np.integer):
-        raise QueryError(f"k must be a positive integer; got {k!r}")
-    if k <= 0:
-        raise QueryError(f"k must be a positive integer; got {k}")
-    out = list(queries)
-    for i, q in enumerate(out):
-        if not isinstance(q, str):
-            raise QueryError(f"query {i} must be a string; got {type(q).__name__}")
-        if not q.strip():
-            raise QueryError(f"query {i} is empty; give a question or keywords")
-    return out
 
 
 def top_k(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,7 +28,7 @@ from ragkit.lexicon import Lexicon
 from ragkit.pipeline.config import PipelineConfig, load_config, stage_dicts
 from ragkit.pipeline.stages import Batch, Stage, StageContext, stages_from_dicts
 from ragkit.rerankers.base import Reranker
-from ragkit.retrievers import check_batch
+from ragkit.retrievers import check_queries, ranked
 from ragkit.types import Chunk, Hit, Retriever, Trace
 
 ConfigSource = PipelineConfig | Mapping[str, Any] | str | Path | None
@@ -185,7 +185,7 @@ class HybridPipeline:
     ) -> list[Retrieval]:
         """Run every stage over a batch of queries; final hits and a trace per query."""
         k = self.k if k is None else k
-        qs = check_batch(queries, k)
+        qs = check_queries(queries, k)
         if not qs:
             return []
         batch = Batch(qs, k, filters, [Trace(q) for q in qs])
@@ -199,9 +199,7 @@ class HybridPipeline:
                     info = dict(info)
                     ms, n = info.pop("latency_ms", shared), info.pop("n_in", n_in[i])
                     batch.traces[i].add(name, ms, n, batch.runs[i].get(name, []), **info)
-        return [
-            Retrieval(_ranked(batch.hits(i)[:k]), trace) for i, trace in enumerate(batch.traces)
-        ]
+        return [Retrieval(ranked(batch.hits(i)[:k]), trace) for i, trace in enumerate(batch.traces)]
 
     def retrieve(
         self, query: str, k: int | None = None, filters: Mapping[str, Any] | None = None
@@ -262,11 +260,6 @@ def _routing_on(cfg: PipelineConfig, ctx: StageContext) -> bool:
             ctx.chunks, r.metadata_file, lexicon=ctx.lexicon, **r.router_params()
         )
     return cfg.routing.enabled is True or len(ctx.router.catalog.companies) >= 2
-
-
-def _ranked(hits: list[Hit]) -> list[Hit]:
-    """Hits with ranks 1..n in list order."""
-    return [h if h.rank == r else replace(h, rank=r) for r, h in enumerate(hits, start=1)]
 
 
 __all__ = ["AnswerResult", "HybridPipeline", "Retrieval"]

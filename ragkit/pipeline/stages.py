@@ -85,6 +85,15 @@ def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def _size(retriever: Retriever) -> int:
+    """How many chunks a retriever searches (its `len`; 0 when it has none). Not
+    `len(retriever.chunks)`, which copies the whole chunk list on every batch."""
+    try:
+        return len(retriever)  # type: ignore[arg-type]
+    except TypeError:
+        return 0
+
+
 class Retrieve:
     """Search every retriever to `depth` candidates, concurrently; with a `RoutedRetriever`,
     each query is first routed (a "route" entry records the decision) and searched in its
@@ -123,12 +132,12 @@ class Retrieve:
                 {"route": {"latency_ms": ms, "n_in": 0, "role": "decision", **d.to_record()}}
                 for d, ms in zip(routed.decisions, routed.route_ms, strict=True)
             ]
-        n_chunks = len(getattr(self.fanout.retrievers[self.fanout.names[0]], "chunks", ()))
+        sizes = {name: _size(r) for name, r in self.fanout.retrievers.items()}
         for entry in entries:
             for name, ms in batch_ms.items():
                 entry[name] = {
                     "latency_ms": ms / n,
-                    "n_in": n_chunks,
+                    "n_in": sizes[name],
                     "role": "retriever",
                     "depth": depth,
                     "batch_ms": ms,

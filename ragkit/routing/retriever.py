@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragkit.errors import ConfigError
-from ragkit.retrievers import Fanout, Runs, check_batch
+from ragkit.retrievers import Fanout, Runs, check_queries, ranked
 from ragkit.routing.router import Router, RoutingDecision, StatementLookup, apply_routing
 from ragkit.types import Chunk, Hit, Retriever
 
@@ -138,7 +138,7 @@ class RoutedRetriever:
         """Top-k hits per query under its routing decision (see the module docstring)."""
         from ragkit.fusion import fuse
 
-        qs = check_batch(queries, k)
+        qs = check_queries(queries, k)
         routed = self.route_runs(qs, max(k, self.depth), filters, self.min_hits or k)
         out: list[list[Hit]] = []
         for runs, decision in zip(routed.runs, routed.decisions, strict=True):
@@ -148,12 +148,6 @@ class RoutedRetriever:
                 else [*next(iter(runs.values()), [])]
             )
             boosted = self.boost(hits, decision)[0] if decision.reranks else hits
-            out.append(
-                [h if h.rank == r else _reranked(h, r) for r, h in enumerate(boosted[:k], 1)]
-            )
+            out.append(ranked(boosted[:k]))
         self.last_decisions = routed.decisions
         return out
-
-
-def _reranked(hit: Hit, rank: int) -> Hit:
-    return Hit(hit.chunk_id, hit.score, rank, hit.source, hit.chunk, hit.scores)

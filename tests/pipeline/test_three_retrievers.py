@@ -16,7 +16,7 @@ from ragkit.bench.attribution import attribute
 from ragkit.fusion import fuse
 from ragkit.indexes.filters import compile_mask
 from ragkit.pipeline import HybridPipeline, StageContext, stages_from_dicts
-from ragkit.retrievers import check_batch
+from ragkit.retrievers import check_queries
 from ragkit.types import Chunk, Hit, Retriever
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ class TfidfRetriever:
     ) -> list[list[Hit]]:
         out = []
         mask = compile_mask(filters, self.chunks)
-        for q in check_batch(queries, k):
+        for q in check_queries(queries, k):
             scores = self.matrix @ self._vector(Counter(_WORD.findall(q.lower())))
             rows = [r for r in np.argsort(-scores, kind="stable") if scores[r] > 0]
             rows = [r for r in rows if mask is None or mask[r]][:k]
