@@ -76,13 +76,19 @@ def quality_vs_latency(report: Mapping[str, Any], path: Path) -> Path:
         y = float(system["metrics"].get(metric, 0.0)) if metric else 0.0
         ax.scatter([x], [y], s=60)
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    _quality_axes(ax, metric, "latency per query, p50 (ms, log scale)",
+                  f"Quality vs latency — {report['dataset']}")  # fmt: skip
+    return _save(fig, plt, path)
+
+
+def _quality_axes(ax: Any, metric: str | None, xlabel: str, title: str) -> None:
+    """The shared frame of the quality-vs-cost scatters: log x, quality 0..1 on y, a grid."""
     ax.set_xscale("log")
-    ax.set_xlabel("latency per query, p50 (ms, log scale)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(metric or "quality")
     ax.set_ylim(0, 1.05)
-    ax.set_title(f"Quality vs latency — {report['dataset']}")
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    return _save(fig, plt, path)
 
 
 def pareto_front(points: Mapping[str, tuple[float, float]]) -> list[str]:
@@ -123,12 +129,8 @@ def quality_vs_tokens(report: Mapping[str, Any], path: Path) -> Path:
         ax.plot([points[n][0] for n in front], [points[n][1] for n in front], "--",
                 color="grey", linewidth=1, label="Pareto front")  # fmt: skip
         ax.legend(fontsize=8, loc="lower right")
-    ax.set_xscale("log")
-    ax.set_xlabel("context tokens per query, mean (log scale; agents: everything read)")
-    ax.set_ylabel(metric or "quality")
-    ax.set_ylim(0, 1.05)
-    ax.set_title(f"Quality vs context tokens — {report['dataset']}")
-    ax.grid(True, alpha=0.3)
+    _quality_axes(ax, metric, "context tokens per query, mean (log scale; agents: everything read)",
+                  f"Quality vs context tokens — {report['dataset']}")  # fmt: skip
     return _save(fig, plt, path)
 
 
