@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ragkit.errors import DatasetError
+from ragkit.indexes.store import sha256_file
 from ragkit.settings import cache_dir
 from ragkit.types import Chunk
 
@@ -160,15 +161,6 @@ def _text_field(obj: Mapping[str, Any], key: str, where: str) -> str:
 CACHE_VERSION = 1
 
 
-def _sha256_file(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @functools.cache
 def _chunking_code_digest() -> str:
     """sha256 of the parser and chunker sources: a change to either invalidates cached chunks."""
@@ -207,7 +199,7 @@ def document_chunks(
     start = time.perf_counter()
     paths = [Path(p) for _, p in sorted(documents.items())]
     params = dict(chunker_params or {})
-    key = _hash({"files": [(p.name, _sha256_file(p)) for p in paths], "chunker": chunker,
+    key = _hash({"files": [(p.name, sha256_file(p)) for p in paths], "chunker": chunker,
                  "params": params, "ragkit": __version__, "v": CACHE_VERSION,
                  "code": _chunking_code_digest()})  # fmt: skip
     path = cache_dir() / "bench-chunks" / f"{key}.jsonl"
