@@ -26,6 +26,10 @@ class EmptyDocumentError(ParseError):
     """A document holds no visible text."""
 
 
+class EncryptedDocumentError(ParseError):
+    """A document is password-protected (an encrypted PDF) and cannot be read without it."""
+
+
 class UnsupportedFormatError(ParseError):
     """A file is not a format ragkit can parse (binary data, unknown type)."""
 
