@@ -50,6 +50,10 @@ class IndexStateError(RagkitError, RuntimeError):
     """An index operation is not possible in the index's current state (e.g. empty index)."""
 
 
+class ConcurrentModificationError(IndexStateError):
+    """Another writer changed an index folder since this copy was loaded, or holds its lock."""
+
+
 class SandboxError(RagkitError, PermissionError):
     """An agentic tool was asked to read outside its corpus root, or a non-regular file."""
 
