@@ -80,3 +80,7 @@ class ProviderTimeoutError(ProviderError, TimeoutError):
 
 class DatasetError(RagkitError, ValueError):
     """A benchmark dataset file is malformed; the message names the file and line."""
+
+
+class WorkerError(RagkitError, RuntimeError):
+    """A distributed worker (a Ray actor or task) failed and its retries ran out."""
