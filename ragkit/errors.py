@@ -84,3 +84,7 @@ class DatasetError(RagkitError, ValueError):
 
 class WorkerError(RagkitError, RuntimeError):
     """A distributed worker (a Ray actor or task) failed and its retries ran out."""
+
+
+class TrainingStalledError(RagkitError, RuntimeError):
+    """A fine-tuning run's loss did not fall; the model was saved but should not be used."""
