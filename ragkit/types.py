@@ -39,7 +39,9 @@ PATH_SEPARATOR = " > "
 
 def stable_id(*parts: object, length: int = 16) -> str:
     """A deterministic hex id from the given parts (sha256 of their joined reprs)."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    joined = "\x1f".join(str(p) for p in parts)
+    # surrogatepass: a file name that is not UTF-8 (lone surrogates) still gets an id
+    digest = hashlib.sha256(joined.encode("utf-8", errors="surrogatepass")).hexdigest()
     return digest[:length]
 
 
@@ -100,9 +102,11 @@ class Section:
 
     def walk(self) -> Iterator[Section]:
         """This section and all its descendants, depth first in document order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        stack: list[Section] = [self]
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.children))
 
     @property
     def path_text(self) -> str:

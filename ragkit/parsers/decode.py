@@ -43,13 +43,32 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if data.startswith(bom):
             return data.decode(codec, errors="replace"), codec
     candidates: list[str] = []
-    if declared:
+    if declared and not _ascii_incompatible(declared):
         # a declared Latin-1 is, in practice, cp1252 (browsers decode it so too)
         candidates.append("cp1252" if declared in ("latin-1", "iso8859-1", "ascii") else declared)
     candidates += ["utf-8", "cp1252"]
     for codec in candidates:
         try:
-            return data.decode(codec), codec
+            text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+        if codec == declared and not _declaration_survives(data, text):
+            logger.debug("declared charset %s garbles the declaration; ignored", codec)
+            continue
+        return text, codec
     return data.decode("latin-1"), "latin-1"
+
+
+def _ascii_incompatible(codec: str) -> bool:
+    """UTF-16/32 declared in ASCII bytes cannot be right (no BOM was found): the HTML standard
+    has browsers read such a document as UTF-8, and so do we."""
+    return codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
+
+
+def _declaration_survives(data: bytes, text: str) -> bool:
+    """A declaration was read as ASCII bytes, so the right codec decodes it back to the same
+    letters; one that does not (EBCDIC and other ASCII-incompatible codecs) is wrong."""
+    match = _DECLARED.search(data[:4096])
+    if match is None:
+        return True
+    return match.group(0).decode("ascii", "replace").lower() in text[:8192].lower()

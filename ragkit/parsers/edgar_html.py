@@ -99,6 +99,13 @@ def _parse_tree(text: str, source: str) -> Any:
         ) from exc
     if root is None:
         raise ParseError(f"{source or 'document'}: lxml returned no tree; expected HTML")
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            # libxml2 stops building the tree (silently dropping the rest) past 2,048 levels
+            raise ParseError(
+                f"{source or 'document'}: the HTML is nested too deeply to parse "
+                f"({entry.message.strip()}, line {entry.line}); expected at most 2,048 levels"
+            )
     return root
 
 

@@ -9,6 +9,7 @@ font size, centring, share inside links) for the heading detector. Hidden conten
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,8 @@ _BLOCK_TAGS = frozenset(
         "page", "document", "type", "sequence", "filename", "description", "text",
     }
 )  # fmt: skip
+#: tags whose start separates words inside a table cell (td/th/tr: a table nested in a cell)
+_CELL_BREAKS = frozenset({"br", "p", "div", "td", "th", "tr"})
 _HEADING_SIZES = {"h1": 18.0, "h2": 15.0, "h3": 13.0, "h4": 12.0, "h5": 11.0, "h6": 10.0}
 _FONT_SIZES = {"1": 7.5, "2": 10.0, "3": 12.0, "4": 13.5, "5": 18.0, "6": 24.0, "7": 36.0}
 _WS = re.compile(r"[\s\u00a0\u2002\u2003\u2009\u200b\u202f]+")
@@ -35,6 +38,10 @@ _BULLETS = frozenset({"•", "·", "◦", "▪", "■", "●", "-", "—", "–"
 # State: (bold, italic, underline, size, center, linked)
 State = tuple[bool, bool, bool, float, bool, bool]
 _ROOT_STATE: State = (False, False, False, 10.0, False, False)
+#: Tables nested deeper than this in one another become one paragraph of their text (nothing
+#: is dropped); real filings nest none, and this bounds the cost of each cell's text to
+#: MAX_TABLE_DEPTH visits per element.
+MAX_TABLE_DEPTH = 32
 
 
 @dataclass(slots=True)
@@ -166,6 +173,8 @@ class BlockExtractor:
         self._frags: list[tuple[str, State]] = []
         self._cache: dict[tuple[Any, ...], _StyleInfo] = {}
         self._last_br = False
+        self._todo: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        self._row_starts: list[int] = []
 
     # -- text buffer -------------------------------------------------------------------
     def _add(self, text: str | None, state: State) -> None:
@@ -252,12 +261,33 @@ class BlockExtractor:
         return (bold, italic, under, size, center, linked)
 
     def walk(self, root: Any) -> list[RawBlock]:
-        """Extract the blocks of `root` (an lxml element) and return them."""
-        self._walk(root, _ROOT_STATE)
+        """Extract the blocks of `root` (an lxml element) and return them.
+
+        The walk is iterative (a stack of pending steps), so nesting as deep as lxml builds
+        (2,048 levels) costs no Python recursion.
+        """
+        self._todo = [(self._walk, (root, _ROOT_STATE, 0))]
+        while self._todo:
+            step, args = self._todo.pop()
+            step(*args)
         self._flush()
         return self.blocks
 
-    def _walk(self, el: Any, state: State) -> None:
+    def _then(self, steps: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
+        """Schedule `steps` to run next, in the order given."""
+        self._todo.extend(reversed(steps))
+
+    def _children(
+        self, el: Any, state: State, tables: int
+    ) -> list[tuple[Callable[..., None], tuple[Any, ...]]]:
+        """The steps that walk `el`'s children, each followed by its tail text."""
+        steps: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        for child in el:
+            steps.append((self._walk, (child, state, tables)))
+            steps.append((self._add, (child.tail, state)))
+        return steps
+
+    def _walk(self, el: Any, state: State, tables: int) -> None:
         tag = el.tag
         if not isinstance(tag, str):  # comment or processing instruction
             return
@@ -269,10 +299,9 @@ class BlockExtractor:
             return
         if info.pb_before:
             self._break(True)
+        after = [(self._break, (True,))] if info.pb_after else []
         if tag == "table":
-            self._table(el, state)
-            if info.pb_after:
-                self._break(True)
+            self._then(self._table(el, state, tables) + after)
             return
         if tag == "br":
             if self._last_br:
@@ -283,8 +312,7 @@ class BlockExtractor:
             return
         if tag == "hr":
             self._break(False)
-            if info.pb_after:
-                self._break(True)
+            self._then(after)
             return
         new_state = self._state(info, state, tag, el)
         block = tag in _BLOCK_TAGS
@@ -293,13 +321,8 @@ class BlockExtractor:
         elif tag in ("td", "th"):
             self._frags.append((" ", new_state))
         self._add(el.text, new_state)
-        for child in el:
-            self._walk(child, new_state)
-            self._add(child.tail, new_state)
-        if block:
-            self._flush()
-        if info.pb_after:
-            self._break(True)
+        end = [(self._flush, ())] if block else []
+        self._then(self._children(el, new_state, tables) + end + after)
 
     # -- tables ------------------------------------------------------------------------
     def _cell_text(self, el: Any) -> str:
@@ -308,28 +331,42 @@ class BlockExtractor:
         return clean_text("".join(parts))
 
     def _collect(self, el: Any, parts: list[str]) -> None:
-        tag = el.tag
-        if not isinstance(tag, str):
-            return
-        tag = tag.lower()
-        if tag in _SKIP_TAGS:
-            return
-        if self._info(el, tag).hidden:
-            return
-        if tag == "br" or tag in ("p", "div"):
-            parts.append(" ")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            self._collect(child, parts)
-            if child.tail:
-                parts.append(child.tail)
+        """Append the visible text of `el` and its descendants (iteratively: any depth)."""
+        stack: list[tuple[Any, bool]] = [(el, False)]
+        while stack:
+            node, is_tail = stack.pop()
+            if is_tail:
+                if node.tail:
+                    parts.append(node.tail)
+                continue
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue
+            tag = tag.lower()
+            if tag in _SKIP_TAGS or self._info(node, tag).hidden:
+                continue
+            if tag in _CELL_BREAKS:
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+            for child in reversed(node):
+                # a child's tail follows the child's own text, whatever the child is
+                stack.append((child, True))
+                stack.append((child, False))
 
-    def _table(self, table: Any, state: State) -> None:
+    def _table(
+        self, table: Any, state: State, tables: int
+    ) -> list[tuple[Callable[..., None], tuple[Any, ...]]]:
+        """Emit a table block; a layout table returns the steps that walk its rows as text."""
         self._flush()
+        if tables >= MAX_TABLE_DEPTH:
+            # tables nested deeper than any real filing's: their text as one paragraph
+            self._add(self._cell_text(table), state)
+            self._flush()
+            return []
+        own_rows = table_rows(table)
         raw_rows: list[list[str]] = []
-        for tr in table.iter("tr"):
-            # skip rows of nested tables: they are handled as text of the outer cell
+        for tr in own_rows:
             cells = [
                 self._cell_text(td)
                 for td in tr
@@ -339,16 +376,15 @@ class BlockExtractor:
         rows = [merge_cells(r) for r in raw_rows]
         content = [(r, raw) for r, raw in zip(rows, raw_rows, strict=True) if r]
         if not content:
-            return
+            return []
         if _is_layout_table([r for r, _ in content]):
             # a table used for layout (headings, bullets, footnotes): walk it as text
-            for tr in table.iter("tr"):
-                self._flush()
-                start = len(self.blocks)
-                self._walk_row(tr, state)
-                self._flush()
-                self._join_marker(start)
-            return
+            steps: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+            for tr in own_rows:
+                steps.append((self._row_start, ()))
+                steps += self._row_steps(tr, state, tables + 1)
+                steps.append((self._row_end, ()))
+            return steps
         self.blocks.append(
             RawBlock(
                 "table",
@@ -356,6 +392,15 @@ class BlockExtractor:
                 raw_first_empty=[not raw or not raw[0] for _, raw in content],
             )
         )
+        return []
+
+    def _row_start(self) -> None:
+        self._flush()
+        self._row_starts.append(len(self.blocks))
+
+    def _row_end(self) -> None:
+        self._flush()
+        self._join_marker(self._row_starts.pop())
 
     def _join_marker(self, start: int) -> None:
         """A layout row that became two blocks, a marker and its text ("5." | "Related Party
@@ -368,9 +413,13 @@ class BlockExtractor:
         ):
             self.blocks[start:] = [replace(new[1], text=f"{new[0].text.strip()} {new[1].text}")]
 
-    def _walk_row(self, tr: Any, state: State) -> None:
+    def _row_steps(
+        self, tr: Any, state: State, tables: int
+    ) -> list[tuple[Callable[..., None], tuple[Any, ...]]]:
+        """The steps that walk one layout-table row's cells as text."""
         info = self._info(tr, "tr")
         row_state = self._state(info, state, "tr", tr)
+        steps: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         for td in tr:
             if not isinstance(td.tag, str):
                 continue
@@ -379,11 +428,29 @@ class BlockExtractor:
             if cinfo.hidden:
                 continue
             cstate = self._state(cinfo, row_state, tag, td)
-            self._frags.append((" ", cstate))
-            self._add(td.text, cstate)
-            for child in td:
-                self._walk(child, cstate)
-                self._add(child.tail, cstate)
+            steps.append((self._cell_start, (td, cstate)))
+            steps += self._children(td, cstate, tables)
+        return steps
+
+    def _cell_start(self, td: Any, state: State) -> None:
+        self._frags.append((" ", state))
+        self._add(td.text, state)
+
+
+def table_rows(table: Any) -> list[Any]:
+    """The `<tr>` rows of `table` itself, in order: not those of tables nested in its cells
+    (their text belongs to the outer cell), so nested tables cost linear time, not exponential.
+    """
+    rows: list[Any] = []
+    stack = [child for child in reversed(table) if isinstance(child.tag, str)]
+    while stack:
+        el = stack.pop()
+        tag = el.tag.lower()
+        if tag == "tr":
+            rows.append(el)
+        elif tag != "table":
+            stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
+    return rows
 
 
 def merge_cells(cells: list[str]) -> list[str]:

@@ -13,6 +13,9 @@ from ragkit.types import Block, Section, SectionKind, stable_id
 
 #: structural rank: a section closes every open section of the same or a lower rank
 _RANK: dict[str, int] = {"document": 0, "part": 1, "item": 2, "note": 3, "heading": 4}
+#: Sections nest at most this deep (filings nest about 6 deep); a heading that would go deeper
+#: becomes a sibling of the deepest one, so no walk of the tree can exhaust the stack.
+MAX_DEPTH = 64
 
 
 @dataclass(slots=True)
@@ -59,6 +62,8 @@ def build_tree(doc_id: str, items: list[HeadingMark | Block], root_title: str = 
                 if top.prominence > item.prominence:
                     break
             stack.pop()
+        if len(stack) > MAX_DEPTH:
+            stack.pop()  # deeper than any real outline: a sibling of the deepest heading
         node = _Node(item)
         stack[-1].children.append(node)
         stack.append(node)
