@@ -39,6 +39,13 @@ def check_queries(queries: Sequence[str] | str, k: int) -> list[str]:
             raise QueryError(f"query {i} must be a string; got {type(q).__name__}")
         if not q.strip():
             raise QueryError(f"query {i} is empty; give a question or keywords")
+        if not q.isascii():
+            try:
+                q.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise QueryError(
+                    f"query {i} is not valid Unicode text (a lone surrogate at {exc.start})"
+                ) from None
     return out
 
 

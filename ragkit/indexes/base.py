@@ -1,12 +1,14 @@
 """What every ragkit retriever shares: the chunk store, query checks, filters and top-k to Hits.
 
-Internals pass `(rows, scores)` arrays; hits are made once, at the public edge.
+Internals pass `(rows, scores)` arrays; hits are made once, at the public edge. Searches
+hold the read side of the index's readers-writer lock and add/delete the write side, so a
+mutation never runs under a search; k is capped at the index size before any work.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,39 @@ import numpy as np
 
 from ragkit.errors import IndexStateError
 from ragkit.indexes import filters as _filters
+from ragkit.indexes.locking import ReadWriteLock, folder_lock
 from ragkit.indexes.store import ChunkStore, save_folder
 from ragkit.retrievers import check_queries
 from ragkit.types import Chunk, Hit
+
+
+class Persisted:
+    """Where an index was loaded from or last saved to, and that folder's generation then:
+    a save back to the same folder is refused when another writer committed meanwhile."""
+
+    def __init__(self) -> None:
+        self._origin: tuple[Path, int] | None = None
+
+    def _remember(self, folder: str | Path, generation: int) -> None:
+        self._origin = (Path(folder).expanduser().resolve(), generation)
+
+    def _expected(self, folder: str | Path) -> int | None:
+        """The generation `folder` must still hold for a save there (None: no check)."""
+        if self._origin is None:
+            return None
+        origin, gen = self._origin
+        return gen if origin == Path(folder).expanduser().resolve() else None
+
+
+@contextmanager
+def update_folder(folder: str | Path, load: Any, timeout: float | None = None) -> Iterator[Any]:
+    """Hold `folder`'s writer lock while the caller changes `load(folder)` and save it back
+    (only when the block ends without an exception): writers take turns, none is lost."""
+    path = Path(folder).expanduser()
+    with folder_lock(path, timeout):
+        index = load(path)
+        yield index
+        index.save(path)
 
 
 def top_k(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,16 +63,25 @@ def top_k(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.
     return rows[order], scores[order]
 
 
-class ChunkIndex:
+class ChunkIndex(Persisted):
     """Base of the retrievers: a chunk store plus the batched `search` contract."""
 
     #: The `Hit.source` and `Hit.scores` key of this retriever.
     source = "index"
 
     def __init__(self) -> None:
+        super().__init__()
         self.store = ChunkStore()
         self._mask_cache: dict[str, np.ndarray | None] = {}
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()
+
+    @classmethod
+    def open_for_update(
+        cls, folder: str | Path, *, timeout: float | None = None, **load_kwargs: Any
+    ) -> Any:
+        """`with Index.open_for_update(folder) as index:` load under the folder's writer
+        lock, change the index, and it is saved when the block ends (writers take turns)."""
+        return update_folder(folder, lambda p: cls.load(p, **load_kwargs), timeout)  # type: ignore[attr-defined]
 
     def __len__(self) -> int:
         return len(self.store)
@@ -87,27 +128,34 @@ class ChunkIndex:
         raise NotImplementedError
 
     def save(self, folder: str | Path) -> Path:
-        """Write the chunks and this index's files (`_write_parts`) atomically, under the
-        index lock (a crash mid-save leaves the previous folder intact)."""
+        """Commit the chunks and this index's files (`_write_parts`) as the folder's new
+        version (a crash mid-save leaves the previous version loadable); ConcurrentModification
+        Error when another writer saved the folder since this index was loaded from it."""
 
         def write(tmp: Path) -> dict[str, Any]:
             self.store.save(tmp)
             return self._write_parts(tmp)
 
-        with self._lock:
-            return save_folder(folder, write)
+        with self._lock.read():
+            commit = save_folder(folder, write, self._expected(folder))
+        self._remember(commit.path, commit.generation)
+        return commit.path
 
     def search(
         self, queries: Sequence[str], k: int = 10, filters: Mapping[str, Any] | None = None
     ) -> list[list[Hit]]:
         """Ranked hits for each query; k beyond the corpus is capped, filters apply inside."""
         qs = check_queries(queries, k)
-        mask = self._mask(filters)
-        if len(self.store) == 0:
-            raise IndexStateError(f"the {self.source} index is empty; add chunks before searching")
-        if not qs:
-            return []
-        return [self._to_hits(r, s) for r, s in self.search_rows(qs, int(k), mask)]
+        with self._lock.read():
+            mask = self._mask(filters)
+            if len(self.store) == 0:
+                raise IndexStateError(
+                    f"the {self.source} index is empty; add chunks before searching"
+                )
+            if not qs:
+                return []
+            k = min(int(k), len(self.store))
+            return [self._to_hits(r, s) for r, s in self.search_rows(qs, k, mask)]
 
     def search_one(
         self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None

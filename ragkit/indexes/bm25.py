@@ -26,7 +26,7 @@ from ragkit.errors import IndexFormatError
 from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.bm25_scoring import BM25Scorer, check_params
-from ragkit.indexes.store import ChunkStore, read_manifest
+from ragkit.indexes.store import ChunkStore, load_committed
 from ragkit.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class BM25Index(ChunkIndex):
 
     def add(self, chunks: Iterable[Chunk]) -> int:
         """Index more chunks (their `search_text`); returns how many were added."""
-        with self._lock:
+        with self._lock.write():
             new = self.store.add(chunks)
             if not new:
                 return 0
@@ -93,7 +93,7 @@ class BM25Index(ChunkIndex):
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents; returns how many chunks were removed."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        with self._lock:
+        with self._lock.write():
             keep = self.store.keep_mask(ids)
             removed = keep.count(False)
             if removed:
@@ -179,9 +179,14 @@ class BM25Index(ChunkIndex):
     @classmethod
     def load(cls, folder: str | Path, *, mmap: bool = True, verify: bool = True) -> BM25Index:
         """Load a folder written by `save`; raises IndexFormatError when it is not valid."""
-        manifest = read_manifest(folder, "BM25Index", verify=verify)
-        index = cls.from_params(manifest["params"])
-        index._read_parts(Path(folder), manifest, ChunkStore.load(Path(folder)), mmap)
+
+        def read(manifest: dict[str, Any], data: Path) -> BM25Index:
+            index = cls.from_params(manifest["params"])
+            index._read_parts(data, manifest, ChunkStore.load(data), mmap)
+            return index
+
+        index, generation = load_committed(folder, "BM25Index", verify, read)
+        index._remember(folder, generation)
         return index
 
     @classmethod

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ragkit.errors import IndexFormatError
+from ragkit.errors import IndexFormatError, IndexStateError
 from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.embeddings import Embedder
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
-from ragkit.indexes.store import ChunkStore, read_manifest
+from ragkit.indexes.store import ChunkStore, load_committed
 from ragkit.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class DenseIndex(ChunkIndex):
         new = list(chunks)
         if not new:
             return 0
-        with self._lock:
+        with self._lock.write():
             vecs = self.embedder.encode_passages([c.search_text for c in new], show_progress)
             self.store.add(new)
             self._append(vecs)
@@ -88,7 +88,7 @@ class DenseIndex(ChunkIndex):
             raise ValueError(
                 f"vectors must have shape ({len(chunks)}, {self.embedder.dim}); got {vecs.shape}"
             )
-        with self._lock:
+        with self._lock.write():
             self.store.add(chunks)
             self._append(vecs)
             return len(chunks)
@@ -106,7 +106,7 @@ class DenseIndex(ChunkIndex):
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents (FAISS rebuilt from stored vectors)."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        with self._lock:
+        with self._lock.write():
             keep = self.store.keep_mask(ids)
             removed = keep.count(False)
             if removed:
@@ -132,6 +132,13 @@ class DenseIndex(ChunkIndex):
         """Per query vector, the top-k (rows, scores) among rows allowed by `mask`."""
         if self._vindex is None:
             return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in qvecs]
+        if qvecs.ndim != 2 or qvecs.shape[1] != self._vindex.dim:
+            raise IndexStateError(
+                f"query vectors have dimension {qvecs.shape[-1]} but the index holds "
+                f"{self._vindex.dim}-dimensional embeddings: search with the embedding model "
+                "the index was built with"
+            )
+        k = max(1, min(int(k), self._vindex.ntotal))
         allowed = None if mask is None else np.flatnonzero(mask)
         scores, rows = self._vindex.search(qvecs, k, allowed, self._vectors)
         out = []
@@ -170,7 +177,14 @@ class DenseIndex(ChunkIndex):
             )
         except (OSError, ValueError) as exc:
             raise IndexFormatError(f"embeddings in {folder} are unreadable: {exc}") from exc
-        dim = int(info["params"]["embedder"]["dim"])
+        built = info["params"]["embedder"]
+        dim = int(built["dim"])
+        if self.embedder.model_name != built["model"]:
+            raise IndexFormatError(
+                f"the index in {folder} was built with embedding model "
+                f"{built['model']!r} (dim {dim}); the embedder given is "
+                f"{self.embedder.model_name!r}: load it with that model"
+            )
         if vecs.ndim != 2 or vecs.shape[0] != len(store) or vecs.shape[1] != dim:
             raise IndexFormatError(
                 f"embeddings in {folder} have shape {vecs.shape}; expected ({len(store)}, {dim})"
@@ -199,9 +213,14 @@ class DenseIndex(ChunkIndex):
         verify: bool = True,
     ) -> DenseIndex:
         """Load a folder written by `save` (an `embedder` of the same model may be shared)."""
-        manifest = read_manifest(folder, "DenseIndex", verify=verify)
-        index = cls.from_params(manifest["params"], embedder)
-        index._read_parts(Path(folder), manifest, ChunkStore.load(Path(folder)), mmap)
+
+        def read(manifest: dict[str, Any], data: Path) -> DenseIndex:
+            index = cls.from_params(manifest["params"], embedder)
+            index._read_parts(data, manifest, ChunkStore.load(data), mmap)
+            return index
+
+        index, generation = load_committed(folder, "DenseIndex", verify, read)
+        index._remember(folder, generation)
         return index
 
     @classmethod

@@ -23,15 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
+from ragkit.errors import ConfigError, IndexStateError, QueryError
 from ragkit.fusion import method_params
 from ragkit.fusion.core import Parts, Run, fuse_scores, top_keys
 from ragkit.indexes.analyzer import Analyzer
-from ragkit.indexes.base import check_queries
+from ragkit.indexes.base import Persisted, check_queries, update_folder
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.dense import DenseIndex
 from ragkit.indexes.embeddings import Embedder
-from ragkit.indexes.store import ChunkStore, read_manifest, save_folder
+from ragkit.indexes.locking import ReadWriteLock
+from ragkit.indexes.store import ChunkStore, load_committed, save_folder
 from ragkit.types import Chunk, Hit, Retriever
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,12 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 DEFAULT_DEPTH = 100
 
 
-class HybridIndex:
+def _check_depth(depth: Any) -> None:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
+        raise QueryError(f"depth must be a positive integer; got {depth!r}")
+
+
+class HybridIndex(Persisted):
     """A BM25 index and a dense index over the same chunks, searched together.
 
     Args:
@@ -62,8 +68,11 @@ class HybridIndex:
         weights: Sequence[float] | None = None,
         depth: int = DEFAULT_DEPTH,
     ) -> None:
-        if depth <= 0:
-            raise ConfigError(f"depth must be a positive integer; got {depth}")
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
+            raise ConfigError(f"depth must be a positive integer; got {depth!r}")
+        super().__init__()
+        #: searches hold the read side, add/delete the write side (both sides stay aligned)
+        self._lock = ReadWriteLock()
         self.bm25 = bm25 if bm25 is not None else BM25Index()
         self.dense = dense if dense is not None else DenseIndex()
         if len(self.bm25) or len(self.dense):
@@ -133,11 +142,16 @@ class HybridIndex:
             self.timings[name] = time.perf_counter() - start
             return int(n)
 
-        # encode first in the background; BM25 indexes meanwhile in this thread
-        dense_f = self._pool.submit(timed, "dense", self.dense.add, new, show_progress)
-        try:
-            timed("bm25", self.bm25.add, new)
-        finally:
+        with self._lock.write():
+            # encode first in the background; BM25 indexes meanwhile in this thread
+            dense_f = self._pool.submit(timed, "dense", self.dense.add, new, show_progress)
+            try:
+                timed("bm25", self.bm25.add, new)
+            except BaseException:
+                # interrupted (Ctrl-C) or failed: do not wait for a long encode to finish;
+                # this in-memory index is no longer consistent, the saved folder is untouched
+                dense_f.cancel()
+                raise
             dense_n = dense_f.result()
         log.info(
             "indexed %d chunks (bm25 %.2fs, dense %.2fs)",
@@ -150,10 +164,13 @@ class HybridIndex:
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents from both sides; returns chunks removed."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        f = self._pool.submit(self.dense.delete, ids)
-        n = self.bm25.delete(ids)
-        f.result()
-        return n
+        with self._lock.write():
+            f = self._pool.submit(self.dense.delete, ids)
+            try:
+                n = self.bm25.delete(ids)
+            finally:
+                f.result()
+            return n
 
     # -- searching ----------------------------------------------------------------------
     def _check(
@@ -174,14 +191,16 @@ class HybridIndex:
         filters: Mapping[str, Any] | None = None,
     ) -> tuple[list[list[Hit]], list[list[Hit]]]:
         """The two candidate runs (BM25, dense), each `depth` deep, retrieved concurrently."""
-        qs, mask = self._check(queries, depth, filters, "hybrid")
-        if not qs:
-            return [], []
-        sparse, dense = self._rows_both(qs, depth, mask)
-        return (
-            [self.bm25._to_hits(r, s) for r, s in sparse],
-            [self.dense._to_hits(r, s) for r, s in dense],
-        )
+        _check_depth(depth)
+        with self._lock.read():
+            qs, mask = self._check(queries, depth, filters, "hybrid")
+            if not qs:
+                return [], []
+            sparse, dense = self._rows_both(qs, min(depth, len(self)), mask)
+            return (
+                [self.bm25._to_hits(r, s) for r, s in sparse],
+                [self.dense._to_hits(r, s) for r, s in dense],
+            )
 
     def _rows_both(
         self, qs: list[str], depth: int, mask: np.ndarray | None
@@ -205,15 +224,19 @@ class HybridIndex:
         depth: int | None = None,
     ) -> list[list[Hit]]:
         """Ranked hits per query; `mode` is "hybrid" (fused), "dense" or "bm25"."""
-        qs, mask = self._check(queries, k, filters, mode)
-        if mode == "bm25":
-            return self.bm25.search(qs, k, filters)
-        if mode == "dense":
-            return self.dense.search(qs, k, filters)
-        if not qs:
-            return []
-        rows = self._rows_both(qs, max(k, depth or self.depth), mask)
-        return [self._fuse_rows(s, d, k) for s, d in zip(*rows, strict=True)]
+        if depth is not None:
+            _check_depth(depth)
+        with self._lock.read():
+            qs, mask = self._check(queries, k, filters, mode)
+            if mode == "bm25":
+                return self.bm25.search(qs, k, filters)
+            if mode == "dense":
+                return self.dense.search(qs, k, filters)
+            if not qs:
+                return []
+            k = min(int(k), len(self))
+            rows = self._rows_both(qs, min(max(k, depth or self.depth), len(self)), mask)
+            return [self._fuse_rows(s, d, k) for s, d in zip(*rows, strict=True)]
 
     def search_one(
         self,
@@ -275,7 +298,19 @@ class HybridIndex:
                 "components": {"bm25": bm25_info, "dense": dense_info},
             }
 
-        return save_folder(folder, write)
+        with self._lock.read():
+            commit = save_folder(folder, write, self._expected(folder))
+        self._remember(commit.path, commit.generation)
+        return commit.path
+
+    @classmethod
+    def open_for_update(
+        cls, folder: str | Path, *, timeout: float | None = None, **load_kwargs: Any
+    ) -> Any:
+        """`with HybridIndex.open_for_update(folder) as index:` load under the folder's
+        writer lock, change the index, and it is saved when the block ends without an
+        exception: concurrent writers (threads or processes) take turns, no update is lost."""
+        return update_folder(folder, lambda p: cls.load(p, **load_kwargs), timeout)
 
     @classmethod
     def load(
@@ -287,25 +322,26 @@ class HybridIndex:
         verify: bool = True,
     ) -> HybridIndex:
         """Load a folder written by `save`; raises IndexFormatError saying what is wrong."""
-        folder = Path(folder)
-        manifest = read_manifest(folder, "HybridIndex", verify=verify)
-        try:
+
+        def read(manifest: dict[str, Any], data: Path) -> HybridIndex:
             comps = manifest["components"]
             params = manifest["params"]
             bm25 = BM25Index.from_params(comps["bm25"]["params"])
             dense = DenseIndex.from_params(comps["dense"]["params"], embedder)
-        except (KeyError, TypeError) as exc:
-            raise IndexFormatError(f"{folder}/manifest.json is incomplete: {exc!r}") from exc
-        store = ChunkStore.load(folder)
-        bm25._read_parts(folder / "bm25", comps["bm25"], store, mmap)
-        dense._read_parts(folder / "dense", comps["dense"], store, mmap)
-        # each side owns a store (they must not share row renumbering state)
-        dense.store = ChunkStore(store.chunks)
-        return cls(
-            bm25,
-            dense,
-            fusion=params.get("fusion", "rrf"),
-            fusion_params=params.get("fusion_params"),
-            weights=params.get("weights"),
-            depth=int(params.get("depth", DEFAULT_DEPTH)),
-        )
+            store = ChunkStore.load(data)
+            bm25._read_parts(data / "bm25", comps["bm25"], store, mmap)
+            dense._read_parts(data / "dense", comps["dense"], store, mmap)
+            # each side owns a store (they must not share row renumbering state)
+            dense.store = ChunkStore(store.chunks)
+            return cls(
+                bm25,
+                dense,
+                fusion=params.get("fusion", "rrf"),
+                fusion_params=params.get("fusion_params"),
+                weights=params.get("weights"),
+                depth=params.get("depth", DEFAULT_DEPTH),
+            )
+
+        index, generation = load_committed(folder, "HybridIndex", verify, read)
+        index._remember(folder, generation)
+        return index

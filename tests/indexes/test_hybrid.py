@@ -12,6 +12,7 @@ import pytest
 
 from ragkit.errors import ConfigError, IndexFormatError, IndexStateError, QueryError
 from ragkit.indexes import BM25Index, DenseIndex, Embedder, EmbeddingCache, HybridIndex
+from ragkit.indexes.store import committed_folder
 from ragkit.types import Chunk
 
 pytestmark = pytest.mark.slow
@@ -151,7 +152,7 @@ def test_save_load_round_trip(
         assert [_ids(r) for r in loaded.search(q, 5, mode=mode)] == [
             _ids(r) for r in index.search(q, 5, mode=mode)
         ]
-    (path / "dense" / "embeddings.npy").write_bytes(b"\x93NUMPY garbage")
+    (committed_folder(path) / "dense" / "embeddings.npy").write_bytes(b"\x93NUMPY garbage")
     with pytest.raises(IndexFormatError, match="embeddings.npy is corrupt"):
         HybridIndex.load(path, embedder=embedder)
 

@@ -9,6 +9,7 @@ import pytest
 
 from ragkit.errors import ConfigError, IndexFormatError
 from ragkit.indexes import FORMAT_VERSION, BM25Index, read_manifest
+from ragkit.indexes.store import committed_folder
 from ragkit.types import Chunk
 
 
@@ -24,21 +25,24 @@ def test_manifest_lists_versions_params_and_checksums(saved: Path) -> None:
     assert m["format"] == "ragkit-index" and m["format_version"] == FORMAT_VERSION
     assert m["type"] == "BM25Index" and m["ragkit_version"]
     assert m["params"]["analyzer"]["stemmer"] == "english"
-    on_disk = {p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file()}
-    assert set(m["files"]) == on_disk - {"manifest.json"}
+    data = committed_folder(saved)
+    assert data.parent == saved and data.name == m["data"]
+    on_disk = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()}
+    assert set(m["files"]) == on_disk
+    assert {p.name for p in saved.iterdir()} == {"manifest.json", ".lock", m["data"]}
     assert all(len(v) == 64 for v in m["files"].values())
     assert not any(p.suffix in (".pkl", ".pickle") for p in saved.rglob("*"))
 
 
 def test_truncated_file_is_reported(saved: Path) -> None:
-    target = saved / "doc_tokens.npy"
+    target = committed_folder(saved) / "doc_tokens.npy"
     target.write_bytes(target.read_bytes()[:-8])
     with pytest.raises(IndexFormatError, match=r"doc_tokens.npy is corrupt or truncated"):
         BM25Index.load(saved)
 
 
 def test_missing_file_is_reported(saved: Path) -> None:
-    (saved / "vocab.json").unlink()
+    (committed_folder(saved) / "vocab.json").unlink()
     with pytest.raises(IndexFormatError, match="vocab.json .*missing"):
         BM25Index.load(saved)
 
@@ -69,7 +73,7 @@ def test_foreign_and_missing_folders(tmp_path: Path) -> None:
 def test_newer_format_is_refused(saved: Path) -> None:
     m = json.loads((saved / "manifest.json").read_text())
     m["format_version"] = FORMAT_VERSION + 1
-    (saved / "manifest.json").write_text(json.dumps(m))
+    (saved / "manifest.json").write_text(json.dumps(m))  # refused before the checksum
     with pytest.raises(IndexFormatError, match="newer|format 2 .*upgrade ragkit"):
         read_manifest(saved, "BM25Index")
 
@@ -84,6 +88,7 @@ def test_failed_save_leaves_previous_index_intact(saved: Path, chunks: list[Chun
     assert len(again) == len(chunks)
     leftovers = [p.name for p in saved.parent.iterdir() if p.name.startswith(".idx")]
     assert leftovers == []
+    assert len([p for p in saved.iterdir() if p.name.startswith("data-")]) == 1
 
 
 def test_save_replaces_an_existing_index(saved: Path, chunks: list[Chunk]) -> None:
