@@ -1,11 +1,13 @@
-"""Format detection by content: EDGAR/HTML, form-feed paged text, Markdown, plain text, binary."""
+"""Format detection: PDF and Word by their magic bytes, Markdown by its extension (a `.md` file
+with inline HTML is still Markdown), then by content: EDGAR/HTML, form-feed paged text,
+Markdown, plain text, binary."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-Format = Literal["edgar-html", "html", "text", "markdown", "binary"]
+Format = Literal["edgar-html", "html", "text", "markdown", "pdf", "docx", "binary"]
 
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|body|div|p|table|head)\b", re.I)
 _EDGAR = re.compile(
@@ -28,20 +30,26 @@ def looks_binary(sample: bytes) -> bool:
 
 
 def detect_format(sample: bytes, name: str = "") -> Format:
-    """Guess the format of a document from its first bytes (the name only breaks ties)."""
+    """Guess the format of a document from its first bytes and its name.
+
+    The name decides only for Markdown (`.md`, `.markdown`, `.mdown`) and Word (`.docx`, a zip
+    archive); PDFs are known by their `%PDF-` header whatever the name.
+    """
+    lower = name.lower()
+    if sample.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if lower.endswith(".docx") and sample[:2] == b"PK":
+        return "docx"
     if looks_binary(sample):
         return "binary"
+    if lower.endswith(_MD_SUFFIXES):
+        return "markdown"
     head = sample[:65536]
     if _HTML.search(head[:8192]) or head.lstrip()[:1] == b"<" and _HTML.search(head):
         return "edgar-html" if _EDGAR.search(head) else "html"
     if b"\f" in sample:
         return "text"
     text = head.decode("utf-8", errors="replace")
-    lower = name.lower()
-    if (
-        lower.endswith(_MD_SUFFIXES)
-        or _MD_TABLE.search(text)
-        or len(_MD_HEADING.findall(text)) >= 2
-    ):
+    if _MD_TABLE.search(text) or len(_MD_HEADING.findall(text)) >= 2:
         return "markdown"
     return "text"

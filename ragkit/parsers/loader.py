@@ -1,4 +1,5 @@
-"""`load_document(path)` picks a parser by content; `load(paths)` loads files and folders.
+"""`load_document(path)` picks a parser (HTML, paged text, Markdown, PDF, .docx, plain text);
+`load(paths)` loads files and folders.
 
 The size limit is checked with `stat()` before a byte is read, so a huge file costs nothing.
 """
@@ -59,9 +60,17 @@ def load_document(
     if fmt == "binary":
         raise UnsupportedFormatError(
             f"{p} looks like binary data (NUL or control bytes in its first {min(size, 65536)} "
-            "bytes); expected HTML, Markdown or plain text"
+            "bytes); expected HTML, Markdown, plain text, PDF or .docx"
         )
-    if fmt in ("edgar-html", "html"):
+    if fmt == "pdf":
+        from ragkit.parsers.pdf import parse_pdf  # pypdfium2 only when a PDF is loaded
+
+        doc = parse_pdf(data, doc_id=doc_id, source=source)
+    elif fmt == "docx":
+        from ragkit.parsers.docx import parse_docx
+
+        doc = parse_docx(data, doc_id=doc_id, source=source)
+    elif fmt in ("edgar-html", "html"):
         doc = parse_edgar_html(data, doc_id=doc_id, source=source)
     else:
         text, codec = decode_bytes(data, declared_charset(data) if fmt != "text" else None)
