@@ -102,14 +102,25 @@ class HybridIndex(Persisted):
         analyzer: Analyzer | None = None,
         bm25_backend: str = "bm25s",
         show_progress: bool | None = None,
+        executor: str = "local",
+        ray_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> HybridIndex:
-        """Index `chunks` on both sides (concurrently); keyword arguments go to `__init__`."""
+        """Index `chunks` on both sides (concurrently); keyword arguments go to `__init__`.
+        `executor="ray"` embeds the passages on a Ray Data actor pool (`ragkit.scale`,
+        `ray_options` for `ray_backend.embed_passages`); the index is the same."""
+        if executor not in ("local", "ray"):
+            raise ConfigError(f"unknown executor {executor!r}; expected 'local' or 'ray'")
         index = cls(
             BM25Index(analyzer, backend=bm25_backend),
             DenseIndex(model, index_type=index_type),
             **kwargs,
         )
+        if executor == "ray":
+            from ragkit.scale.ray_backend import add_embedded_on_ray
+
+            add_embedded_on_ray(index, chunks, **dict(ray_options or {}))
+            return index
         index.add(chunks, show_progress=show_progress)
         return index
 

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ragkit.errors import DependencyError, RagkitError, WorkerError
 from ragkit.indexes.embeddings import Embedder, text_key
+from ragkit.indexes.store import ChunkStore
 from ragkit.scale.shard import Shard
+from ragkit.types import Chunk
+
+if TYPE_CHECKING:
+    from ragkit.indexes.hybrid import HybridIndex
 
 log = logging.getLogger(__name__)
 
@@ -168,3 +173,14 @@ def default_workers() -> int:
     res = ray.cluster_resources()
     gpus = int(res.get("GPU", 0))
     return gpus if gpus else max(1, int(res.get("CPU", os.cpu_count() or 1)) // 4)
+
+
+def add_embedded_on_ray(index: HybridIndex, chunks: Iterable[Chunk], **options: Any) -> int:
+    """Add `chunks` to a `HybridIndex`, their passages embedded by `embed_passages`
+    (`HybridIndex.build(chunks, executor="ray")`); returns how many were added."""
+    new = list(chunks)
+    ChunkStore(new)  # repeated ids are refused before any work
+    vecs = embed_passages([c.search_text for c in new], index.dense.embedder, **options)
+    index.bm25.add(new)
+    index.dense.add_vectors(new, vecs)
+    return len(new)
