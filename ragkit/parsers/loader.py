@@ -17,6 +17,7 @@ from ragkit.errors import (
     ParseError,
     UnsupportedFormatError,
 )
+from ragkit.parsers.corpus import corpus_files
 from ragkit.parsers.decode import declared_charset, decode_bytes
 from ragkit.parsers.detect import detect_format
 from ragkit.parsers.edgar_html import parse_edgar_html
@@ -53,10 +54,17 @@ def load_document(
         )
     if size == 0:
         raise EmptyDocumentError(f"{p} is empty (0 bytes); expected a document with text")
-    data = p.read_bytes()
-    doc_id = doc_id or p.stem
-    fmt = detect_format(data[:65536], p.name)
-    source = str(p)
+    return parse_bytes(p.read_bytes(), p.name, doc_id or p.stem, str(p))
+
+
+def parse_bytes(data: bytes, name: str, doc_id: str, source: str = "") -> Document:
+    """Parse a file's bytes (`name` is its file name, for format hints and metadata); the
+    caller has read them, e.g. through the agent's sandbox, and checked their size."""
+    size = len(data)
+    p = source or name
+    if size == 0:
+        raise EmptyDocumentError(f"{p} is empty (0 bytes); expected a document with text")
+    fmt = detect_format(data[:65536], name)
     if fmt == "binary":
         raise UnsupportedFormatError(
             f"{p} looks like binary data (NUL or control bytes in its first {min(size, 65536)} "
@@ -79,20 +87,18 @@ def load_document(
         else:
             doc = parse_text_pages(text, doc_id=doc_id, source=source)
         doc.metadata["encoding"] = codec
-    doc.metadata["source_name"] = p.name
+    doc.metadata["source_name"] = name
     return doc
 
 
 def _iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
-    """(file, base folder) pairs: folders recursively, sorted, hidden entries skipped."""
+    """(file, base folder) pairs: folders by `corpus_files` (recursively, sorted, hidden entries
+    and symlinks leading outside the folder skipped), files as given."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if not name.startswith("."):
-                        yield Path(dirpath) / name, p
+            for path in corpus_files(p):
+                yield path, p
         elif p.exists():
             yield p, p.parent
         else:
