@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -276,7 +275,7 @@ class Tools:
             max_count=max_matches,
             timeout_s=self.timeout_s,
         )
-        return self._grep_result(pattern, raw, views, max_matches, max_line_chars, ignore_case)
+        return self._grep_result(pattern, raw, views, max_matches, max_line_chars)
 
     def _grep_result(
         self,
@@ -285,7 +284,6 @@ class Tools:
         views: list[View],
         max_matches: int,
         max_line_chars: int,
-        ignore_case: bool,
     ) -> GrepResult:
         matches: list[GrepMatch] = []
         n = 0
@@ -313,15 +311,14 @@ class Tools:
             matches.pop()  # context after the last kept match belongs to a dropped one
         out: list[str] = []
         last: tuple[str, int] | None = None
-        flags = re.IGNORECASE if ignore_case else 0
-        for m in matches:
+        for m, g in zip(matches, raw, strict=False):  # matches: a prefix of raw
             if last and (last[0] != m.file or m.line > last[1] + 1):
                 out.append("--")
             if last is None or last[0] != m.file:
                 out.append(f"== {m.file}")
             sep = ":" if m.is_match else "-"
             where = f"[{PATH_SEPARATOR.join(m.section_path[-2:])}] " if m.section_path else ""
-            out.append(f"{m.line}{sep} {where}{_clip(m.text, pattern, max_line_chars, flags)}")
+            out.append(f"{m.line}{sep} {where}{_clip(m.text, g.start, max_line_chars)}")
             last = (m.file, m.line)
         if truncated:
             out.append(f"[output truncated at {max_matches} matches; narrow the pattern or glob]")
@@ -563,15 +560,12 @@ class Tools:
         )
 
 
-def _clip(text: str, pattern: str, limit: int, flags: int) -> str:
-    """A long line cut to `limit` characters around its first match."""
+def _clip(text: str, start: int, limit: int) -> str:
+    """A long line cut to `limit` characters around its first match (at `start`, from the
+    grep engine: the pattern is never run again here, so it cannot escape grep's timeout)."""
     if len(text) <= limit:
         return text
-    try:
-        found = re.search(pattern, text, flags)
-    except re.error:
-        found = None
-    centre = found.start() if found else 0
+    centre = max(start, 0)
     lo = max(0, centre - limit // 3)
     hi = min(len(text), lo + limit)
     return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
