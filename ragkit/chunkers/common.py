@@ -10,7 +10,7 @@ from ragkit.chunkers.references import SectionIndex, find_references
 from ragkit.chunkers.tokenizer import TokenCounter, get_tokenizer
 from ragkit.errors import ConfigError
 from ragkit.parsers.statements import statement_title
-from ragkit.types import FILING_METADATA_KEYS, STATEMENT_PAGES_KEY, Chunk, Document, Section
+from ragkit.types import STATEMENT_PAGES_KEY, Chunk, Document, Section
 
 
 class Chunker(Protocol):
@@ -58,9 +58,22 @@ class TokenBudget:
         return self._tokenizer
 
 
+#: document metadata that stays on the document (parser details, per-page maps)
+_DOCUMENT_ONLY = frozenset({STATEMENT_PAGES_KEY, "encoding", "format", "page_count"})
+
+
+def _flat(value: Any) -> bool:
+    scalar = (str, int, float, bool)
+    return isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(v, scalar) for v in value)
+    )
+
+
 def base_metadata(doc: Document) -> dict[str, Any]:
-    """The metadata every chunk of `doc` carries: filing facts plus `source_name`."""
-    meta = {k: doc.metadata[k] for k in FILING_METADATA_KEYS if k in doc.metadata}
+    """The metadata every chunk of `doc` carries: the document's own (filing facts, front
+    matter, sidecar fields, `Document(metadata=...)`: scalars and lists of them, so that
+    filters can use any key) plus `source_name`."""
+    meta = {k: v for k, v in doc.metadata.items() if k not in _DOCUMENT_ONLY and _flat(v)}
     meta["source_name"] = doc.metadata.get("source_name") or Path(doc.source).name
     return meta
 

@@ -118,5 +118,5 @@ def parse_pdf(data: bytes | str | Path, doc_id: str = "document", source: str = 
         )
     doc = parse_text_pages("\f".join(pages), doc_id=doc_id, source=source or label)
     doc.metadata["format"] = "pdf"
-    doc.metadata["pages"] = len(pages)
+    doc.metadata["page_count"] = len(pages)
     return doc

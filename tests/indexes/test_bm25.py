@@ -78,7 +78,8 @@ def test_filters_apply_inside_retrieval(chunks: list[Chunk]) -> None:
     )[0]
     assert all(h.chunk.section_path[1].startswith("Item 1.") for h in item1)
     assert index.search(["revenue"], k=5, filters={"form_type": ["10-K", "10-Q"], "cik": 987654})[0]
-    assert index.search(["revenue"], k=5, filters={"ticker": "NOPE"}) == [[]]
+    with pytest.raises(QueryError, match="no document has ticker NOPE"):
+        index.search(["revenue"], k=5, filters={"ticker": "NOPE"})
 
 
 def test_add_and_delete_keep_statistics_exact(chunks: list[Chunk]) -> None:

@@ -82,7 +82,9 @@ def test_filters_in_both_retrievers_still_return_k(hybrid: HybridIndex) -> None:
         assert all(h.chunk.section_path[1].startswith("Item 2") for h in hits)
         if mode != "bm25":
             assert len(hits) == 3  # dense always ranks every allowed chunk
-    assert hybrid.search(["revenue"], k=3, filters={"fiscal_year": 1999}) == [[]]
+    with pytest.raises(QueryError, match="no document has fiscal_year 1999"):
+        hybrid.search(["revenue"], k=3, filters={"fiscal_year": 1999})
+    assert hybrid.search(["revenue"], k=3, filters={"fiscal_year": {">": 2030}}) == [[]]
     with pytest.raises(QueryError, match="unknown filter"):
         hybrid.search(["revenue"], k=3, filters={"year": 2024})
 
@@ -183,7 +185,8 @@ def test_real_filing_text(embedder: Embedder, sec_filings_dir: Path) -> None:
         assert index.search([query], 3, mode="bm25")[0][0].chunk_id == f"ko-{i}"
         assert f"ko-{i}" in _ids(index.search([query], 5, mode="dense")[0])
         assert f"ko-{i}" in _ids(index.search([query], 3)[0])
-    assert index.search(["bottling"], 3, filters={"ticker": "PEP"}) == [[]]
+    with pytest.raises(QueryError, match="no document has ticker PEP"):
+        index.search(["bottling"], 3, filters={"ticker": "PEP"})
 
 
 def test_int8_query_encoder_agrees_with_float_and_ignores_batching(

@@ -46,7 +46,9 @@ def test_pages_text_and_sections(tmp_path: Path) -> None:
     assert "Acme Widgets Inc. designs" in pages[0]
     assert "Net sales increased 12% to $4.2 billion" in pages[1]
     doc = load_document(path)
-    assert doc.id == "acme-10k" and doc.metadata["format"] == "pdf" and doc.metadata["pages"] == 3
+    assert (
+        doc.id == "acme-10k" and doc.metadata["format"] == "pdf" and doc.metadata["page_count"] == 3
+    )
     found = {s.title: (s.kind, s.page_start) for s in doc.sections()}
     assert found["PART I"] == ("part", 0)
     assert found["Item 1. Business"] == ("item", 0)
