@@ -25,7 +25,15 @@ from ragkit.agentic.result import ToolCall, count_tokens
 from ragkit.agentic.sandbox import Sandbox
 from ragkit.agentic.search import DocFiles, SearchHit, SearchResult, place_hit, render_hits
 from ragkit.agentic.views import SectionSpan, View, ViewCache
-from ragkit.errors import ConfigError, DependencyError, QueryError, RagkitError, SandboxError
+from ragkit.errors import (
+    ConfigError,
+    DependencyError,
+    DocumentTooLargeError,
+    QueryError,
+    RagkitError,
+    SandboxError,
+)
+from ragkit.parsers.loader import DEFAULT_MAX_BYTES
 from ragkit.settings import cache_dir
 from ragkit.types import PATH_SEPARATOR, Hit, Retriever
 
@@ -62,6 +70,7 @@ class GrepResult(ToolOutput):
     matches: list[GrepMatch] = field(default_factory=list)
     n_matches: int = 0
     truncated: bool = False
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -112,6 +121,9 @@ class Tools:
         timeout_s: grep time limit. max_read_chars: default read budget per call.
         searcher: a `Retriever` over the same documents (a `HybridPipeline`, an index)
             that backs the `search` tool; None: no search tool.
+        max_file_bytes: larger files are refused (`DocumentTooLargeError`; grep skips them
+            and says so). allow_hardlinks: read files with several hard links (refused by
+            default: another link may be a file outside the root; see `Sandbox`).
     """
 
     def __init__(
@@ -123,6 +135,8 @@ class Tools:
         timeout_s: float = 10.0,
         max_read_chars: int = 20_000,
         searcher: Retriever | None = None,
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+        allow_hardlinks: bool = False,
     ) -> None:
         if engine not in ENGINES:
             raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -130,13 +144,13 @@ class Tools:
             raise ConfigError(
                 f"timeout_s and max_read_chars must be > 0, got {timeout_s}, {max_read_chars}"
             )
-        self.sandbox = Sandbox(root)
+        self.sandbox = Sandbox(root, allow_hardlinks=allow_hardlinks)
         self.rg = find_rg() if engine in ("auto", "rg") else None
         if engine == "rg" and self.rg is None:
             raise DependencyError("ripgrep binary not found: pip install ripgrep==14.1.0")
         self.engine = "rg" if self.rg else "python"
         folder = Path(view_cache) if view_cache else cache_dir() / "agentic-views"
-        self.views = ViewCache(folder)
+        self.views = ViewCache(folder, max_file_bytes)
         self.timeout_s = timeout_s
         self.max_read_chars = max_read_chars
         if searcher is not None and not callable(getattr(searcher, "search", None)):
@@ -199,8 +213,8 @@ class Tools:
 
     def view(self, file: str) -> View:
         """The line view of a corpus file (unrecorded; used by the tools and agents)."""
-        path = self.sandbox.resolve(file)
-        return self.views.get(path, self.sandbox.relative(path))
+        with self.sandbox.open(file) as opened:
+            return self.views.get(opened)
 
     # -- tools -----------------------------------------------------------------------------
     def glob(self, pattern: str = "*") -> GlobResult:
@@ -210,8 +224,13 @@ class Tools:
     def _glob(self, pattern: str) -> GlobResult:
         infos = []
         for path in self.sandbox.files(pattern):
-            st = path.stat()
-            infos.append(FileInfo(self.sandbox.relative(path), st.st_size, st.st_mtime))
+            rel = self.sandbox.relative(path)
+            try:
+                with self.sandbox.open(rel) as opened:
+                    st = opened.st
+            except (SandboxError, QueryError):
+                continue  # changed since it was listed
+            infos.append(FileInfo(rel, st.st_size, st.st_mtime))
         infos.sort(key=lambda f: (-f.modified, f.file))
         lines = [
             f"{f.file}\t{f.size} bytes\t"
@@ -262,8 +281,7 @@ class Tools:
             raise QueryError(
                 f"context must be >= 0 and max_matches > 0, got {context}, {max_matches}"
             )
-        paths = self.sandbox.files(glob)
-        views = [self.views.get(p, self.sandbox.relative(p)) for p in paths]
+        views, skipped = self._views(self.sandbox.files(glob))
         files = [v.text_path for v in views]
         search = functools.partial(grep_rg, rg=self.rg) if self.engine == "rg" else grep_python
         raw = search(
@@ -275,7 +293,25 @@ class Tools:
             max_count=max_matches,
             timeout_s=self.timeout_s,
         )
-        return self._grep_result(pattern, raw, views, max_matches, max_line_chars)
+        result = self._grep_result(pattern, raw, views, max_matches, max_line_chars)
+        if skipped:
+            result.skipped = skipped
+            result.text += "".join(f"\n[not searched: {s}]" for s in skipped)
+        return result
+
+    def _views(self, paths: list[Path]) -> tuple[list[View], list[str]]:
+        """The views of listed files; files too large (or changed into something the sandbox
+        refuses since they were listed) are left out, each with a line saying why."""
+        views: list[View] = []
+        skipped: list[str] = []
+        for path in paths:
+            rel = self.sandbox.relative(path)
+            try:
+                with self.sandbox.open(rel) as opened:
+                    views.append(self.views.get(opened, rel))
+            except (DocumentTooLargeError, SandboxError, QueryError) as exc:
+                skipped.append(f"{rel}: {exc}")
+        return views, skipped
 
     def _grep_result(
         self,

@@ -19,9 +19,12 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ragkit.agentic.sandbox import OpenFile
+from ragkit.errors import DocumentTooLargeError, ParseError
+from ragkit.parsers.loader import DEFAULT_MAX_BYTES
 from ragkit.types import Document, Section, SectionKind
 
 logger = logging.getLogger(__name__)
@@ -141,27 +144,38 @@ class View:
 
 
 class ViewCache:
-    """Builds and caches views: in memory per process, on disk across processes."""
+    """Builds and caches views: in memory per process, on disk across processes.
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    Files are read through the sandbox's open descriptors (`OpenFile`), never by path, and
+    files over `max_bytes` are refused with `DocumentTooLargeError` before a byte is read.
+    """
+
+    def __init__(self, cache_dir: Path | None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.cache_dir = cache_dir
+        self.max_bytes = max_bytes
         self._memory: dict[tuple[str, int, int], View] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, path: Path, rel: str) -> View:
-        """The view of resolved file `path` (corpus name `rel`), built or loaded from cache."""
-        st = os.stat(path)
-        key = (str(path), st.st_mtime_ns, st.st_size)
+    def get(self, opened: OpenFile, rel: str | None = None) -> View:
+        """The view of an opened corpus file (named `rel`, default its resolved name)."""
+        st = opened.st
+        rel = rel or opened.rel
+        key = (str(opened.path), st.st_mtime_ns, st.st_size)
         cached = self._memory.get(key)
         if cached is not None:
             return cached
+        if st.st_size > self.max_bytes:
+            raise DocumentTooLargeError(
+                f"{rel} is {st.st_size:,} bytes; the limit is {self.max_bytes:,} bytes "
+                "(the agent's tools read documents up to that size)"
+            )
         with self._guard:
-            lock = self._locks.setdefault(str(path), threading.Lock())
+            lock = self._locks.setdefault(str(opened.path), threading.Lock())
         with lock:
             cached = self._memory.get(key)
             if cached is None:
-                cached = self._load_or_build(path, rel, key)
+                cached = self._load_or_build(opened, rel, key)
                 self._memory = {k: v for k, v in self._memory.items() if k[0] != key[0]}
                 self._memory[key] = cached
         return cached
@@ -172,7 +186,7 @@ class ViewCache:
         stem = f"{digest}-{key[1]}-{key[2]}"
         return self.cache_dir / f"{stem}.txt", self.cache_dir / f"{stem}.json"
 
-    def _load_or_build(self, path: Path, rel: str, key: tuple[str, int, int]) -> View:
+    def _load_or_build(self, opened: OpenFile, rel: str, key: tuple[str, int, int]) -> View:
         if self.cache_dir is not None:
             text_path, meta_path = self._paths(key)
             if text_path.exists() and meta_path.exists():
@@ -180,7 +194,7 @@ class ViewCache:
                     return _read_view(rel, text_path, meta_path)
                 except (OSError, ValueError, KeyError) as exc:
                     logger.warning("ignoring unreadable cached view %s: %s", meta_path, exc)
-        lines, sections, runs, metadata = render_file(path)
+        lines, sections, runs, metadata = render_bytes(opened.read(self.max_bytes), rel)
         if self.cache_dir is None:
             raise RuntimeError("ViewCache needs a cache_dir to write views for ripgrep")
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -248,23 +262,24 @@ def _clean(line: str) -> str:
     return _WS.sub(" ", line).strip()
 
 
-def render_file(
-    path: Path,
+def render_bytes(
+    data: bytes, name: str
 ) -> tuple[list[str], list[SectionSpan], list[list[int]], dict[str, Any]]:
-    """Render one file to (lines, section spans, page runs, JSON-safe metadata).
+    """Render one file's bytes (`name`: its corpus name) to (lines, section spans, page runs,
+    JSON-safe metadata).
 
-    Uses `ragkit.parsers.load_document`; if the parsers are unavailable or fail on this
-    file, falls back to a plain visible-text rendering with a single root section.
+    Uses `ragkit.parsers.loader.parse_bytes`; a file the parsers cannot structure (an
+    unsupported or malformed document, any `ParseError`) falls back to a plain visible-text
+    rendering with a single root section (linear time).
     """
+    from ragkit.parsers.loader import parse_bytes
+
     try:
-        from ragkit.parsers import load_document
-    except ImportError:  # pragma: no cover - a parser dependency (lxml) is missing
-        return _render_plain(path)
-    try:
-        return render_document(load_document(path))
-    except Exception as exc:  # noqa: BLE001 - any parser failure falls back to raw text
-        logger.warning("parser failed on %s (%s); using plain text view", path.name, exc)
-    return _render_plain(path)
+        doc = parse_bytes(data, PurePosixPath(name).name, PurePosixPath(name).stem, name)
+    except ParseError as exc:
+        logger.warning("parser failed on %s (%s); using plain text view", name, exc)
+        return _render_plain(data, name)
+    return render_document(doc)
 
 
 def render_document(
@@ -321,42 +336,77 @@ def render_document(
 
 
 _BLOCK_TAGS = re.compile(
-    r"<\s*(/?)(p|div|br|tr|li|h[1-6]|table|section|article|hr|title)\b[^>]*>", re.I
+    r"<\s*(/?)(p|div|br|tr|li|h[1-6]|table|section|article|hr|title)\b[^<>]*>", re.I
 )
-_HIDDEN = re.compile(
-    r"<(script|style|ix:header|head)\b.*?</\1\s*>|<[^>]*display\s*:\s*none[^>]*>.*?</div>",
-    re.I | re.S,
+_CELL_END = re.compile(r"</t[dh]\s*>", re.I)
+_TAG = re.compile(r"<[^<>]+>")
+#: Openings of hidden content; each runs to its closing tag (`_hidden_end`). `[^<>]` keeps
+#: every attempt inside one tag, so a megabyte of unclosed `<` costs linear time.
+_HIDDEN_OPEN = re.compile(
+    r"<(script|style|ix:header|head)\b|<[^<>]*display\s*:\s*none[^<>]*>", re.I
 )
+
+
+def _strip_hidden(raw: str) -> str:
+    """`raw` without scripts, styles, inline-XBRL headers and `display:none` blocks (up to
+    their first closing `</div>`), in one left-to-right pass: linear time on any input."""
+    out: list[str] = []
+    pos = 0
+    closed_out: set[str] = set()  # closers that no longer occur after the search position
+    while True:
+        m = _HIDDEN_OPEN.search(raw, pos)
+        if m is None:
+            break
+        tag = (m.group(1) or "div").lower()
+        end = None if tag in closed_out else _hidden_end(raw, m.end(), tag)
+        if end is None:
+            closed_out.add(tag)  # unclosed: the text stays visible, as the old rule kept it
+            out.append(raw[pos : m.end()])
+            pos = m.end()
+            continue
+        out.append(raw[pos : m.start()])
+        out.append(" ")
+        pos = end
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def _hidden_end(raw: str, start: int, tag: str) -> int | None:
+    closer = re.compile(rf"</{re.escape(tag)}\s*>", re.I)
+    m = closer.search(raw, start)
+    return m.end() if m else None
 
 
 def _render_plain(
-    path: Path,
+    data: bytes, name: str
 ) -> tuple[list[str], list[SectionSpan], list[list[int]], dict[str, Any]]:
     """A parser-free rendering: visible text of HTML, or the raw lines of text (form feeds as
-    page breaks); one root section."""
+    page breaks); one root section. Every step is a linear scan."""
     import html as html_lib
 
-    raw = path.read_bytes().decode("utf-8", errors="replace")
+    raw = data.decode("utf-8", errors="replace")
     lines: list[str] = []
     runs: list[list[int]] = []
-    if path.suffix.lower() in _HTML_SUFFIXES or raw.lstrip()[:200].lower().startswith("<"):
-        body = _HIDDEN.sub(" ", raw)
+    head = raw[:4096].lstrip()[:200].lower()
+    if PurePosixPath(name).suffix.lower() in _HTML_SUFFIXES or head.startswith("<"):
+        body = _strip_hidden(raw)
         body = _BLOCK_TAGS.sub("\n", body)
-        body = re.sub(r"</t[dh]\s*>", " | ", body, flags=re.I)
-        body = re.sub(r"<[^>]+>", " ", body)
+        body = _CELL_END.sub(" | ", body)
+        body = _TAG.sub(" ", body)
         for ln in html_lib.unescape(body).split("\n"):
             line = _clean(ln).strip("| ").strip()
             if line:
                 lines.append(line)
     else:
+        paged = "\f" in raw
         for page, chunk in enumerate(raw.split("\f")):
-            first = True
+            first = paged
             for ln in chunk.split("\n"):
                 line = _clean(ln)
                 if line:
-                    if first and "\f" in raw:
+                    if first:
                         runs.append([len(lines) + 1, page])
                         first = False
                     lines.append(line)
     root = SectionSpan(0, "root", "", "document", None, 0, (), 1, len(lines), len(lines), None)
-    return lines, [root], runs, {"source_name": path.name}
+    return lines, [root], runs, {"source_name": PurePosixPath(name).name}
