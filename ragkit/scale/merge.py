@@ -4,7 +4,7 @@ order), so ties fall as they would in one index."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,13 +27,14 @@ class Merged:
         return len(self.positions)
 
 
-def merge_side(parts: Sequence[Candidates], k: int) -> Merged:
-    """The k best candidates of one query over every shard's (positions, scores, rows, ids)."""
+def merge_side(parts: Sequence[Candidates], k: int, owners: Sequence[int]) -> Merged:
+    """The k best candidates of one query over shards' (positions, scores, rows, ids);
+    `owners` are the shards' indices."""
     pos = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     scores = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
     rows = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
     shards = np.concatenate(
-        [np.full(len(p[0]), i, dtype=np.int32) for i, p in enumerate(parts)]
+        [np.full(len(p[0]), i, dtype=np.int32) for i, p in zip(owners, parts, strict=True)]
     ) if parts else np.zeros(0, np.int32)  # fmt: skip
     ids = [cid for p in parts for cid in p[3]]
     order = np.lexsort((pos, -scores))[:k]
@@ -42,7 +43,10 @@ def merge_side(parts: Sequence[Candidates], k: int) -> Merged:
 
 
 def merge_runs(
-    per_shard: Sequence[dict[str, list[Candidates]]], side: str, n_queries: int, k: int
+    per_shard: Mapping[int, Mapping[str, list[Candidates]]], side: str, n_queries: int, k: int
 ) -> list[Merged]:
-    """Per query, the merged top-k of `side` from every shard's search result."""
-    return [merge_side([shard[side][q] for shard in per_shard], k) for q in range(n_queries)]
+    """Per query, the merged top-k of `side` from the search results of shards (by index)."""
+    owners = list(per_shard)
+    return [
+        merge_side([per_shard[s][side][q] for s in owners], k, owners) for q in range(n_queries)
+    ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ragkit.errors import ConfigError, IndexFormatError
+from ragkit.errors import ConfigError, IndexFormatError, QueryError
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.dense import DenseIndex
 from ragkit.indexes.embeddings import Embedder
@@ -27,6 +27,8 @@ from ragkit.types import Chunk
 #: Per query and side: (positions, scores, local rows, chunk ids), best first.
 Candidates = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
 POSITIONS_FILE = "positions.npy"
+#: The key of a shard's search answer when its chunks refuse the filters.
+REFUSED = "refused"
 #: The shard's own entry (what `Shard.save` returned), written beside its files.
 SHARD_INFO = "shard.json"
 
@@ -149,17 +151,25 @@ class Shard:
         qvecs: np.ndarray | None,
         depth: int,
         filters: Mapping[str, Any] | None,
-    ) -> dict[str, list[Candidates]]:
+    ) -> dict[str, Any]:
         """Per side ("bm25" always, "dense" when query vectors are given), per query, the
-        top-`depth` candidates allowed by `filters`."""
-        out: dict[str, list[Candidates]] = {}
+        top-`depth` candidates allowed by `filters`; ``{REFUSED: message}`` when the shard's
+        chunks refuse the filters."""
+        out: dict[str, Any] = {}
         if len(self.index) == 0:
+            if filters:
+                return {REFUSED: f"shard {self.name} holds no chunks to filter"}
             empty = _candidates(self, np.zeros(0, np.int64), np.zeros(0, np.float32))
             out["bm25"] = [empty for _ in queries]
             if qvecs is not None:
                 out["dense"] = [empty for _ in queries]
             return out
-        mask = self.index.bm25._mask(filters)
+        try:
+            mask = self.index.bm25._mask(filters)
+        except QueryError as exc:
+            # filters are checked against the chunks held (a key or value this shard lacks
+            # is refused): the driver raises only when every shard refuses, as one index would
+            return {REFUSED: str(exc)}
         out["bm25"] = [
             _candidates(self, r, s) for r, s in self.index.bm25.search_rows(queries, depth, mask)
         ]

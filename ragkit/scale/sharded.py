@@ -37,7 +37,7 @@ from ragkit.indexes.hybrid import DEFAULT_DEPTH, MODES
 from ragkit.indexes.store import ChunkStore
 from ragkit.retrievers import check_queries
 from ragkit.scale.merge import Merged, merge_runs
-from ragkit.scale.shard import Shard
+from ragkit.scale.shard import REFUSED, Shard
 from ragkit.scale.stats import TermStats, check_exact
 from ragkit.scale.workers import LocalShards, ShardGroup
 from ragkit.types import Chunk, Hit, Retriever
@@ -244,7 +244,11 @@ class ShardedIndex:
         """Per side, per query, the merged top-`depth` run (query vectors encoded once)."""
         qvecs = self.embedder.encode_queries(qs) if dense else None
         n = self.n_shards
-        per_shard = self.shards.call("search", [(qs, qvecs, depth, filters)] * n)
+        answers = self.shards.call("search", [(qs, qvecs, depth, filters)] * n)
+        per_shard = {i: a for i, a in enumerate(answers) if REFUSED not in a}
+        if not per_shard:  # every shard's chunks refuse the filters: so would one index's
+            reasons = "; ".join(f"{shard_name(i)}: {a[REFUSED]}" for i, a in enumerate(answers))
+            raise QueryError(f"no shard's chunks match the filters ({reasons})")
         sides = ("bm25", "dense") if dense else ("bm25",)
         return {side: merge_runs(per_shard, side, len(qs), depth) for side in sides}
 

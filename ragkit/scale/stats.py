@@ -112,19 +112,20 @@ class GlobalStatsScorer(BM25Scorer):
         if not docs:
             self._matrix, self.stale = None, False
             return
-        missing = [t for t in terms if stats.df.get(t, 0) <= 0]
+        local_df = _local_df(bm25._doc_tokens, len(terms))
+        # a term no document holds any more (after a delete) keeps df 0, as in one index
+        missing = [t for i, t in enumerate(terms) if local_df[i] and stats.df.get(t, 0) <= 0]
         if missing:
             raise IndexStateError(
                 f"global statistics lack {len(missing)} terms, e.g. {missing[0]!r}"
             )
         method = _BM25S_METHOD[self.variant]
         idf = scoring._build_idf_array(
-            {i: stats.df[t] for i, t in enumerate(terms)},
+            {i: stats.df.get(t, 0) for i, t in enumerate(terms)},
             n_docs=stats.n_docs,
             compute_idf_fn=scoring._select_idf_scorer(method),
             dtype="float32",
         )
-        local_df = _local_df(bm25._doc_tokens, len(terms))
         values, doc_idx, voc_idx = scoring._build_scores_and_indices_for_matrix(
             corpus_token_ids=docs, idf_array=idf, avg_doc_len=stats.avgdl,
             doc_frequencies=local_df, k1=self.k1, b=self.b, delta=self.delta,
