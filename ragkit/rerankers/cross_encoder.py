@@ -65,7 +65,7 @@ class CrossEncoderReranker:
                 self._model = CrossEncoder(
                     self.model_name, max_length=self.max_length, device=self.device
                 )
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # missing, or a folder that is no model
                 raise ConfigError(
                     f"cannot load cross-encoder {self.model_name!r}: expected a local model "
                     f"folder or a model name reachable online ({exc})"
