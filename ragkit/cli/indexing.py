@@ -13,7 +13,6 @@ import sys
 import time
 from typing import Any
 
-from ragkit.errors import QueryError
 from ragkit.indexes.faiss_index import INDEX_TYPES
 from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL
 
@@ -68,6 +67,13 @@ def _add_index(subparsers: Any) -> None:
         default="bm25s",
         help="sparse backend: bm25s (fast, default) or rank_bm25 (reference)",
     )
+    index.add_argument(
+        "--metadata",
+        default=None,
+        metavar="SIDECAR",
+        help="a JSON or CSV file of metadata per document (doc_id or file name -> fields) "
+        "to attach before chunking; filter on its fields with `search --filter`",
+    )
     index.set_defaults(func=_index)
 
 
@@ -93,8 +99,8 @@ def _add_search(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="metadata filter (repeatable; KEY=A,B means any of): form_type, fiscal_year, "
-        "fiscal_period, ticker, cik, doc_id, section",
+        help="metadata filter on any key (repeatable): KEY=V, KEY=A,B (any of), KEY>=V, KEY<V "
+        "(ranges); e.g. ticker=KO, fiscal_year>=2020, section='Item 7', doc_id=...",
     )
     search.add_argument(
         "--fusion",
@@ -125,15 +131,11 @@ def _add_search(subparsers: Any) -> None:
 
 
 def parse_filters(items: list[str]) -> dict[str, Any]:
-    """`["ticker=KO", "fiscal_year=2023,2024"]` -> `{"ticker": "KO", "fiscal_year": [..]}`."""
-    filters: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise QueryError(f"a filter must look like KEY=VALUE; got {item!r}")
-        values = [v.strip() for v in value.split(",") if v.strip()]
-        filters[key.strip()] = values[0] if len(values) == 1 else values
-    return filters
+    """`["ticker=KO", "fiscal_year>=2023"]` -> `{"ticker": "KO", "fiscal_year": {">=": "2023"}}`
+    (see `ragkit.indexes.filters.parse_filter_strings`)."""
+    from ragkit.indexes.filters import parse_filter_strings
+
+    return parse_filter_strings(items)
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -144,6 +146,10 @@ def _index(args: argparse.Namespace) -> int:
     err = sys.stderr
     start = time.perf_counter()
     docs = load(args.paths)
+    if args.metadata:
+        from ragkit.metadata import apply_sidecar
+
+        docs = apply_sidecar(docs, args.metadata)
     chunker = get_chunker(args.chunker, max_tokens=args.max_tokens)
     chunks = [c for doc in docs for c in chunker.chunk(doc)]
     err.write(

@@ -20,6 +20,7 @@ wrong type (``{"ticker": 5}``, ``{"fiscal_year": "abc"}``), or a value no docume
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -282,3 +283,36 @@ def compile_mask(filters: Mapping[str, Any] | None, chunks: Sequence[Chunk]) -> 
         return None
     tests = [_compile_key(key, cond, chunks) for key, cond in spec.items()]
     return np.fromiter((all(t(c) for t in tests) for c in chunks), dtype=bool, count=len(chunks))
+
+
+_EXPR = re.compile(r"^\s*([^=<>!\s][^=<>!]*?)\s*(>=|<=|>|<|=)\s*(.*?)\s*$")
+
+
+def parse_filter_strings(items: Sequence[str]) -> dict[str, Any]:
+    """The CLI's `--filter` forms as a filter mapping.
+
+    ``ticker=KO`` (equality), ``ticker=KO,PEP`` (any of), ``fiscal_year>=2020`` and
+    ``fiscal_year<2024`` (a range; several bounds on one key combine). Values stay strings;
+    `compile_mask` converts them to the field's type (and says when it cannot).
+    """
+    filters: dict[str, Any] = {}
+    for item in items:
+        m = _EXPR.match(item)
+        if not m or not m.group(3):
+            raise QueryError(
+                f"a filter must look like KEY=VALUE, KEY=A,B or KEY>=VALUE (>, <=, <); got {item!r}"
+            )
+        key, op, value = m.groups()
+        if op == "=":
+            values = [v.strip() for v in value.split(",") if v.strip()]
+            if not values:
+                raise QueryError(f"filter {item!r} has no value")
+            if isinstance(filters.get(key), dict):
+                raise QueryError(f"filter {key!r} is given both as a range and as values")
+            filters[key] = values[0] if len(values) == 1 else values
+        else:
+            bounds = filters.setdefault(key, {})
+            if not isinstance(bounds, dict):
+                raise QueryError(f"filter {key!r} is given both as values and as a range")
+            bounds[op] = value
+    return filters

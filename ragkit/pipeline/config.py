@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ragkit.errors import ConfigError
+from ragkit.errors import ConfigError, QueryError
 from ragkit.fusion import FUSION_METHODS, method_params
+from ragkit.indexes.filters import validate as validate_filters
 from ragkit.rerankers.base import RERANKERS
 
 
@@ -185,6 +186,18 @@ class PipelineConfig(_Strict):
     #: a finance lexicon file (`ragkit.lexicon.Lexicon.load`) for routing and the query
     #: classifier; None: the packaged `ragkit/data/finance.yaml`
     lexicon: str | None = None
+    #: metadata filters applied to every search (`ragkit.indexes.filters`: values, lists,
+    #: ranges such as {"fiscal_year": {">=": 2020}}); a search's own filters win per key
+    filters: dict[str, Any] | None = None
+
+    @field_validator("filters")
+    @classmethod
+    def _filters_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        try:
+            validate_filters(value)
+        except QueryError as exc:  # -> the config's ValidationError
+            raise ValueError(str(exc)) from exc
+        return value
 
 
 def _describe(exc: ValidationError) -> str:

@@ -188,6 +188,8 @@ class HybridPipeline:
         qs = check_queries(queries, k)
         if not qs:
             return []
+        if self.config.filters:
+            filters = {**self.config.filters, **(filters or {})}
         batch = Batch(qs, k, filters, [Trace(q) for q in qs])
         for stage in self.stages:
             n_in = [sum(len(r) for r in runs.values()) for runs in batch.runs] or [0] * len(qs)
