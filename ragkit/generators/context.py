@@ -3,16 +3,19 @@
 Orderings: "relevance" (best first), "lost_in_the_middle" (best at the start and the end,
 weakest in the middle: Liu et al. 2023 found models use the middle of long contexts least),
 "reverse" (best last, nearest the question) and "document" (by document, then position).
-Each block carries its document and section path so that citations mean something.
+Each block carries its document and section path so that citations mean something;
+`cite` turns the block labels an answer uses into citations numbered as the reader sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from ragkit.errors import ConfigError
+from ragkit.generators.base import Citation
 from ragkit.types import PATH_SEPARATOR, Chunk
 
 T = TypeVar("T")
@@ -105,3 +108,35 @@ def assemble_context(
 def render_context(blocks: Sequence[ContextBlock]) -> str:
     """The blocks rendered one after another, separated by blank lines."""
     return "\n\n".join(b.render() for b in blocks)
+
+
+_MARKER = re.compile(r"\s?\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def cite(text: str, by_label: Mapping[int, Chunk]) -> tuple[str, list[Citation]]:
+    """Rewrite an answer's `[n]` markers so that they number its sources 1, 2, ... .
+
+    Labels are context block labels (`by_label`); each distinct chunk gets the next number in
+    order of first mention, so "[3] ... [1][3]" becomes "[1] ... [2][1]" with two citations,
+    a chunk cited twice (or under two labels) is listed once, and a label that names no
+    block is dropped from the text: every marker left points at a listed source.
+    """
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+
+    def renumber(match: re.Match[str]) -> str:
+        out: list[int] = []
+        for raw in re.split(r"[,;]", match.group(1)):
+            chunk = by_label.get(int(raw))
+            if chunk is None:
+                continue
+            if chunk.id not in numbers:
+                numbers[chunk.id] = len(numbers) + 1
+                citations.append(Citation.of(chunk))
+            if numbers[chunk.id] not in out:
+                out.append(numbers[chunk.id])
+        lead = match.group(0)[0] if match.group(0)[0].isspace() and out else ""
+        return lead + "".join(f"[{n}]" for n in out)
+
+    renumbered = _MARKER.sub(renumber, text)
+    return re.sub(r"(\[\d+\])(?:\1)+", r"\1", renumbered), citations

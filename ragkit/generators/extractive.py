@@ -3,7 +3,10 @@
 Sentences are scored by the IDF-weighted share of query terms they contain (IDF over the
 candidate sentences), with a small bonus for sentences from higher-ranked chunks; the best
 `max_sentences` above `min_score` form the answer, each followed by its citation label.
-Useful without any LLM, and a transparent baseline for the benchmark.
+Labels number the cited chunks 1, 2, ... in order of first use, one per chunk, so "[n]" is
+always the n-th listed source. Sentences are split by pysbd, which knows abbreviations
+("U.S.", "Inc.", "No. 12") and decimals. Useful without any LLM, and a transparent baseline
+for the benchmark.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import math
 import re
 import time
+from functools import lru_cache
+from typing import Any
 
-from ragkit.errors import ConfigError, QueryError
+from ragkit.errors import ConfigError, DependencyError, QueryError
 from ragkit.generators.base import Answer, Citation
 from ragkit.types import Chunk
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9$])|\n+")
+_LINES = re.compile(r"\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _STOPWORDS = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or "
@@ -26,9 +31,24 @@ _STOPWORDS = frozenset(
 NO_ANSWER = "No answer found in the retrieved context."
 
 
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    try:
+        import pysbd
+    except ImportError as exc:  # a core dependency; only a broken install lacks it
+        raise DependencyError("sentence splitting needs pysbd: pip install pysbd") from exc
+    return pysbd.Segmenter(language="en", clean=False)
+
+
 def sentences(text: str) -> list[str]:
     """Split a passage into sentences (and table rows, which sit on their own lines)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and len(s.strip()) > 2]
+    out: list[str] = []
+    for line in _LINES.split(text):
+        if len(line.strip()) <= 2:
+            continue
+        pieces = _segmenter().segment(line) if any(c in line for c in ".!?") else [line]
+        out.extend(p.strip() for p in pieces if len(p.strip()) > 2)
+    return out
 
 
 def terms(text: str) -> list[str]:
@@ -77,14 +97,27 @@ class ExtractiveGenerator:
             score = coverage + self.rank_bonus / rank
             scored.append((score, rank, position, sentence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-        best = scored[: self.max_sentences]
+        best: list[tuple[float, int, int, str]] = []
+        seen: set[str] = set()
+        for item in scored:  # overlapping chunks repeat sentences: quote each once
+            key = " ".join(item[3].lower().split())
+            if key not in seen and len(best) < self.max_sentences:
+                seen.add(key)
+                best.append(item)
         usage = {"model": "extractive", "latency_ms": (time.perf_counter() - start) * 1000}
         if not best:
             return Answer(NO_ANSWER, [], usage)
-        citations: list[Citation] = []
+        labels: dict[str, int] = {}  # chunk id -> its number among the sources
+        quotes: list[list[str]] = []
+        cited: list[Chunk] = []
         parts: list[str] = []
         for _, rank, _, sentence in best:
             chunk = contexts[rank - 1]
-            citations.append(Citation.of(chunk, sentence))
-            parts.append(f"{sentence} [{rank}]")
+            if chunk.id not in labels:
+                labels[chunk.id] = len(labels) + 1
+                cited.append(chunk)
+                quotes.append([])
+            quotes[labels[chunk.id] - 1].append(sentence)
+            parts.append(f"{sentence} [{labels[chunk.id]}]")
+        citations = [Citation.of(c, " ".join(q)) for c, q in zip(cited, quotes, strict=True)]
         return Answer(" ".join(parts), citations, usage)

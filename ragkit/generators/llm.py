@@ -1,19 +1,19 @@
 """A generator on any ChatClient: assemble a cited context, ask the model, map [n] to chunks.
 
 The prompt asks the model to answer only from the numbered context blocks and to cite them
-as [n]; the labels it uses become Citations (unknown labels are ignored).
+as [n]; the labels it uses become Citations, renumbered 1.. in order of first mention so
+that "[n]" in the answer is its n-th source (labels naming no block are dropped).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
 from ragkit.errors import QueryError
-from ragkit.generators.base import Answer, Citation
+from ragkit.generators.base import Answer
 from ragkit.generators.chat import ChatClient
-from ragkit.generators.context import ContextBlock, assemble_context, render_context
+from ragkit.generators.context import ContextBlock, assemble_context, cite, render_context
 from ragkit.types import Chunk
 
 SYSTEM_PROMPT = (
@@ -21,7 +21,6 @@ SYSTEM_PROMPT = (
     "Cite every claim with the block labels in square brackets, e.g. [2] or [1][3]. "
     "Quote figures exactly as written. If the context does not contain the answer, say so."
 )
-_LABEL = re.compile(r"\[(\d+)\]")
 
 
 class ChatGenerator:
@@ -63,16 +62,10 @@ class ChatGenerator:
         messages, blocks = self.messages(query, contexts)
         start = time.perf_counter()
         response = self.client.chat(messages, **self.chat_params)
-        by_label = {b.label: b.chunk for b in blocks}
-        cited: list[Citation] = []
-        seen: set[int] = set()
-        for match in _LABEL.finditer(response.text):
-            label = int(match.group(1))
-            if label in by_label and label not in seen:
-                seen.add(label)
-                cited.append(Citation.of(by_label[label]))
+        # markers renumbered 1.. in order of first mention; labels naming no block dropped
+        text, cited = cite(response.text, {b.label: b.chunk for b in blocks})
         usage = dict(response.usage)
         usage["latency_ms"] = (time.perf_counter() - start) * 1000
         usage["model"] = getattr(self.client, "model", type(self.client).__name__)
         usage["context_blocks"] = len(blocks)
-        return Answer(response.text.strip(), cited, usage)
+        return Answer(text.strip(), cited, usage)
