@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -90,16 +91,23 @@ def embed_passages(
     log.info("ray: embedding %d distinct new texts (%d cached)", len(missing), len(found))
     if missing:
         items = [{"key": k, "text": t} for k, t in missing.items()]
-        ds = ray.data.from_items(items).map_batches(
-            encoder,
-            fn_constructor_kwargs={"model": embedder.model_name,
-                                   "threads": max(1, int(cpus_per_worker)),
-                                   "batch_size": embedder.batch_size},
-            batch_size=batch_size, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=workers),
-            num_cpus=cpus_per_worker, num_gpus=gpus_per_worker or None,
-            max_restarts=retries, max_task_retries=retries,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # max_restarts has no named parameter yet
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
+            ds = ray.data.from_items(items).map_batches(
+                encoder,
+                fn_constructor_kwargs={
+                    "model": embedder.model_name,
+                    "threads": max(1, int(cpus_per_worker)),
+                    "batch_size": embedder.batch_size,
+                },
+                batch_size=batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=cpus_per_worker,
+                num_gpus=gpus_per_worker or None,
+                max_restarts=retries,
+                max_task_retries=retries,
+            )
         try:
             for out in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
                 bkeys = [bytes(k) for k in out["key"]]
