@@ -74,6 +74,23 @@ def _add_index(subparsers: Any) -> None:
         help="a JSON or CSV file of metadata per document (doc_id or file name -> fields) "
         "to attach before chunking; filter on its fields with `search --filter`",
     )
+    index.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="embed on Ray (pip install 'ragkit[ray]'): a local Ray without ADDRESS, "
+        "'auto' or HOST:PORT to join a cluster; with --shards the shards are Ray actors",
+    )
+    index.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the index by document over N shards (exact, flat dense search; "
+        "see README 'Scaling out on Ray'); default 1: one hybrid index",
+    )
     index.set_defaults(func=_index)
 
 
@@ -156,12 +173,19 @@ def _index(args: argparse.Namespace) -> int:
         f"parsed {len(docs)} documents into {len(chunks)} chunks "
         f"({time.perf_counter() - start:.1f}s)\n"
     )
+    if args.shards > 1:
+        return _index_sharded(args, chunks)
+    if args.ray is not None:
+        from ragkit.scale.ray_backend import connect
+
+        connect(args.ray or None)
     index = HybridIndex.build(
         chunks,
         model=args.model,
         index_type=args.index_type,
         bm25_backend=args.bm25_backend,
         show_progress=True,
+        executor="local" if args.ray is None else "ray",
     )
     path = index.save(args.out)
     err.write(
@@ -171,17 +195,52 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index_sharded(args: argparse.Namespace, chunks: list[Any]) -> int:
+    """`ragkit index --shards N [--ray [ADDRESS]]`: a `ragkit.scale.ShardedIndex`."""
+    from ragkit.scale import ShardedIndex
+
+    start = time.perf_counter()
+    index = ShardedIndex.build(
+        chunks,
+        n_shards=args.shards,
+        model=args.model,
+        executor="local" if args.ray is None else "ray",
+        address=args.ray or None,
+    )
+    try:
+        path = index.save(args.out)
+    finally:
+        index.close()
+    sys.stderr.write(
+        f"indexed {len(index)} chunks over {args.shards} shards {index.sizes} "
+        f"({time.perf_counter() - start:.1f}s) -> {path}\n"
+    )
+    return 0
+
+
+def _load_for_search(folder: str) -> Any:
+    """The index in `folder`: a `HybridIndex`, or a `ShardedIndex` (shards in-process)."""
+    from ragkit.indexes import HybridIndex
+    from ragkit.indexes.store import read_manifest
+
+    kind = read_manifest(folder, ("HybridIndex", "ShardedIndex"), verify=False)["type"]
+    if kind == "ShardedIndex":
+        from ragkit.scale import ShardedIndex
+
+        return ShardedIndex.load(folder)
+    return HybridIndex.load(folder)
+
+
 def _snippet(text: str, width: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _search(args: argparse.Namespace) -> int:
-    from ragkit.indexes import HybridIndex
-
     filters = parse_filters(args.filter)
-    index = HybridIndex.load(args.index_dir)
-    index.dense.embedder.query_int8 = args.query_int8
+    index = _load_for_search(args.index_dir)
+    embedder = index.embedder if hasattr(index, "embedder") else index.dense.embedder
+    embedder.query_int8 = args.query_int8
     if args.fusion or args.rerank:
         from ragkit.pipeline import HybridPipeline
 

@@ -109,6 +109,7 @@ def load_sharded(
             query_prefix=emb["query_prefix"],
             passage_prefix=emb["passage_prefix"],
             batch_size=emb["batch_size"],
+            backend=emb.get("backend"),
         )
     group = start_shards(specs, executor, address, cpus_per_shard)
     try:

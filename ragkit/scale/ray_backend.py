@@ -59,8 +59,16 @@ def connect(address: str | None = None, **init_kwargs: Any) -> ModuleType:
 class EncodeBatch:
     """A Ray Data actor that holds the embedding model and encodes batches of exact texts."""
 
-    def __init__(self, model: str, threads: int | None = None, batch_size: int = 32) -> None:
-        self.embedder = Embedder(model, cache=False, threads=threads, batch_size=batch_size)
+    def __init__(
+        self,
+        model: str,
+        threads: int | None = None,
+        batch_size: int = 32,
+        backend: str | None = None,
+    ) -> None:
+        self.embedder = Embedder(
+            model, cache=False, threads=threads, batch_size=batch_size, backend=backend
+        )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(t) for t in batch["text"]]
@@ -99,6 +107,7 @@ def embed_passages(
                     "model": embedder.model_name,
                     "threads": max(1, int(cpus_per_worker)),
                     "batch_size": embedder.batch_size,
+                    "backend": getattr(embedder, "backend", None),
                 },
                 batch_size=batch_size,
                 batch_format="numpy",
