@@ -80,6 +80,12 @@ def _cascade(hybrid: Any) -> Retriever:
     return Cascade(HybridPipeline.from_index(hybrid, {}), FILINGS, threshold=0.9)
 
 
+def _sharded(hybrid: Any) -> Retriever:
+    from ragkit.scale import ShardedIndex
+
+    return ShardedIndex.from_index(hybrid, n_shards=2)
+
+
 MAKERS: dict[str, Callable[[Any], Retriever]] = {
     "bm25": _bm25,
     "dense": _dense,
@@ -88,6 +94,7 @@ MAKERS: dict[str, Callable[[Any], Retriever]] = {
     "pipeline": _pipeline,
     "agent": _agent,
     "cascade": _cascade,
+    "sharded": _sharded,
 }
 
 

@@ -33,7 +33,7 @@ from ragkit.indexes import filters as _filters
 from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.embeddings import Embedder
-from ragkit.indexes.hybrid import DEFAULT_DEPTH, MODES
+from ragkit.indexes.hybrid import DEFAULT_DEPTH, MODES, HybridIndex
 from ragkit.indexes.store import ChunkStore
 from ragkit.retrievers import check_queries
 from ragkit.scale.merge import Merged, merge_runs
@@ -145,6 +145,30 @@ class ShardedIndex:
             raise
         return index
 
+    @classmethod
+    def from_index(
+        cls, index: HybridIndex, *, n_shards: int = 2, executor: str = "local", **kwargs: Any
+    ) -> ShardedIndex:
+        """Split an existing hybrid index over shards, reusing its vectors (nothing is
+        re-embedded); fusion settings are the index's unless given."""
+        bm25 = index.bm25
+        check_exact(bm25)
+        embedder = index.dense.embedder
+        specs = [
+            {"name": shard_name(i), "bm25_params": bm25.params(),
+             "embedder_params": embedder.params()}
+            for i in range(n_shards)
+        ]  # fmt: skip
+        settings = {**index.params(), **kwargs}
+        group = start_shards(specs, executor, None, 0.25)
+        try:
+            out = cls(group, embedder, bm25_params=bm25.params(), executor=executor, **settings)
+            out._add_embedded(index.chunks, np.asarray(index.dense.vectors, dtype=np.float32))
+        except BaseException:
+            group.close()
+            raise
+        return out
+
     def __len__(self) -> int:
         return sum(self._sizes)
 
@@ -198,6 +222,12 @@ class ShardedIndex:
             )
         with self._lock:
             vecs = self._embed([c.search_text for c in new], show_progress)
+            self._add_embedded(new, vecs)
+        return len(new)
+
+    def _add_embedded(self, new: list[Chunk], vecs: np.ndarray) -> None:
+        """Route chunks with their vectors to their shards, then refresh the statistics."""
+        with self._lock:
             n = self.n_shards
             owner = np.array([shard_of(c.doc_id, n) for c in new], dtype=np.int64)
             positions = np.arange(self.next_position, self.next_position + len(new))
@@ -209,7 +239,6 @@ class ShardedIndex:
             self.next_position += len(new)
             self._refresh()
         log.info("indexed %d chunks over %d shards %s", len(new), n, self._sizes)
-        return len(new)
 
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents; returns how many chunks went."""
