@@ -269,7 +269,9 @@ def grep_rg(
     compile_pattern(pattern, ignore_case, word)
     binary = rg or find_rg()
     if binary is None:
-        raise QueryError("ripgrep (rg) not found; install ripgrep==14.1.0 or use engine='python'")
+        raise QueryError(
+            "ripgrep (rg) not found; pip install 'ragkit[ripgrep]' or use engine='python'"
+        )
     if not files:
         return []
     source = rf"\b(?:{pattern})\b" if word else pattern

@@ -147,7 +147,9 @@ class Tools:
         self.sandbox = Sandbox(root, allow_hardlinks=allow_hardlinks)
         self.rg = find_rg() if engine in ("auto", "rg") else None
         if engine == "rg" and self.rg is None:
-            raise DependencyError("ripgrep binary not found: pip install ripgrep==14.1.0")
+            raise DependencyError(
+                "ripgrep binary not found: pip install 'ragkit[ripgrep]' (or use engine='auto')"
+            )
         self.engine = "rg" if self.rg else "python"
         folder = Path(view_cache) if view_cache else cache_dir() / "agentic-views"
         self.views = ViewCache(folder, max_file_bytes)

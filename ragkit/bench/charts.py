@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ragkit.errors import DependencyError
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -48,7 +50,13 @@ _STAGE_COLOURS = {
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise DependencyError(
+            "benchmark charts need matplotlib: pip install 'ragkit[charts]' "
+            "(or pass --no-charts to `ragkit bench`)"
+        ) from exc
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt

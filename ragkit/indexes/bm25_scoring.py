@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ragkit.errors import ConfigError, IndexFormatError
+from ragkit.errors import ConfigError, DependencyError, IndexFormatError
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,13 @@ class BM25Scorer:
         self._nonocc = None if nonocc is None else np.asarray(nonocc, dtype=np.float32)
 
     def _fit_rank_bm25(self, docs: Sequence[np.ndarray], vocab_size: int) -> None:
-        import rank_bm25
+        try:
+            import rank_bm25
+        except ImportError as exc:
+            raise DependencyError(
+                "the rank_bm25 backend needs rank-bm25: pip install 'ragkit[bm25-reference]' "
+                "(or use the default backend, bm25s)"
+            ) from exc
 
         cls = {
             "okapi": rank_bm25.BM25Okapi,
