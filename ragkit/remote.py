@@ -6,13 +6,17 @@ SDK or HTTP client is built on first use (`LazyClient`), and each call either su
 at once (bad key → AuthenticationError, other 4xx → ProviderError), or fails transiently
 (429, 5xx, timeout, refused connection) and is retried with bounded exponential backoff until
 the budget is spent, then raises RateLimitError, ProviderTimeoutError or ProviderError.
-Messages and logs never contain API keys.
+Every request is bounded end to end (`ragkit.bounded_http`): a total deadline of `timeout`
+seconds per attempt, however slowly the server trickles bytes, and at most
+`max_response_bytes` read. Messages, logs and exception chains never contain the API key,
+even when a server echoes it back (`redact`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +46,22 @@ FailureKind = Literal["rate_limit", "server", "timeout", "connection"]
 COHERE_KEY_ENV = ("CO_API_KEY", "COHERE_API_KEY")
 #: Environment variables holding an OpenAI(-compatible) key, in lookup order.
 OPENAI_KEY_ENV = ("OPENAI_API_KEY",)
+
+
+#: The most bytes read from one answer by default (a chat or rerank answer is far smaller).
+MAX_RESPONSE_BYTES = 32 * 2**20
+_SECRETS = re.compile(
+    r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?|api[-_]?key[\"']?\s*[:=]\s*[\"']?)"
+    r"[^\s\"',;}]+"
+)
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """`text` with `secret` and anything shaped like a bearer token or API key replaced by
+    '***' (a server may echo the Authorization header in an error body)."""
+    if secret:
+        text = text.replace(secret, "***")
+    return _SECRETS.sub(lambda m: m.group(1) + "***", text)
 
 
 class TransientFailure(Exception):
@@ -93,6 +113,7 @@ def call_with_retries(
     """Run `attempt` until it succeeds, retrying TransientFailure within `policy`'s budget;
     then raise the typed error for the last failure. `sleep` defaults to `time.sleep`."""
     wait_for = sleep or time.sleep
+    start = time.monotonic()
     last: TransientFailure | None = None
     for i in range(policy.max_retries + 1):
         try:
@@ -114,7 +135,10 @@ def call_with_retries(
             )
             wait_for(wait)
     assert last is not None
-    message = f"{provider} {what} failed after {policy.max_retries + 1} attempt(s): {last.detail}"
+    message = (
+        f"{provider} {what} failed after {policy.max_retries + 1} attempt(s) in "
+        f"{time.monotonic() - start:.1f}s: {last.detail}"
+    )
     if last.kind == "rate_limit":
         raise RateLimitError(message + "; slow down or raise max_retries")
     if last.kind == "timeout":
@@ -123,12 +147,19 @@ def call_with_retries(
 
 
 def raise_for_status(
-    status: int, body: str, *, provider: str, what: str, retry_after: str | None = None
+    status: int,
+    body: str,
+    *,
+    provider: str,
+    what: str,
+    retry_after: str | None = None,
+    secret: str | None = None,
 ) -> None:
-    """Turn an HTTP status into success (2xx), a TransientFailure, or a typed error."""
+    """Turn an HTTP status into success (2xx), a TransientFailure, or a typed error (the
+    body excerpt in messages is redacted)."""
     if 200 <= status < 300:
         return
-    excerpt = " ".join(body.split())[:300]
+    excerpt = redact(" ".join(body[:2000].split()), secret)[:300]
     if status in (401, 403):
         raise AuthenticationError(
             f"{provider} {what} rejected the API key (HTTP {status}): {excerpt}; "
@@ -170,8 +201,12 @@ class RemoteSettings:
     base_url: str | None = None
     timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_response_bytes: int = MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
+        limit = self.max_response_bytes
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise ConfigError(f"max_response_bytes must be a positive int, got {limit!r}")
         timeout = self.timeout
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(f"timeout must be > 0 seconds, got {timeout!r}")
@@ -195,9 +230,11 @@ class RemoteSettings:
         timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> RemoteSettings:
         """Settings from the flat keyword options the remote clients' constructors take."""
-        return cls(provider, key_env, api_key, base_url, timeout, RetryPolicy(max_retries, backoff))
+        retry = RetryPolicy(max_retries, backoff)
+        return cls(provider, key_env, api_key, base_url, timeout, retry, max_response_bytes)
 
     def require_key(self) -> str:
         """The API key; AuthenticationError naming the environment variables when none."""
@@ -210,11 +247,16 @@ class RemoteSettings:
         """Run one API call with these settings' retries (see `call_with_retries`)."""
         return call_with_retries(attempt, provider=self.provider, what=what, policy=self.retry)
 
-    def http_client(self) -> httpx.Client:
-        """An `httpx.Client` with this timeout (for OpenAI-compatible servers)."""
-        import httpx
+    def redact(self, text: str) -> str:
+        """`text` without this API key (or anything shaped like a key)."""
+        return redact(text, self.api_key)
 
-        return httpx.Client(timeout=self.timeout)
+    def http_client(self) -> httpx.Client:
+        """An `httpx.Client` whose answers are bounded by this timeout end to end and by
+        `max_response_bytes` (for OpenAI-compatible servers and the Cohere SDK)."""
+        from ragkit.bounded_http import bounded_client
+
+        return bounded_client(self.timeout, self.max_response_bytes)
 
     def post_json(self, client: httpx.Client, path: str, payload: dict[str, Any], what: str) -> Any:
         """POST `payload` to `{base_url}{path}` with retries (Bearer key when there is one);
@@ -227,27 +269,48 @@ class RemoteSettings:
         url = f"{self.base_url or ''}{path}"
 
         def attempt() -> Any:
+            from ragkit.bounded_http import DeadlineExceeded, ResponseTooLarge
+
+            problem = ""
             try:
                 response = client.post(url, json=payload, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise TransientFailure("timeout", f"no answer within {self.timeout}s") from exc
+            except (httpx.TimeoutException, DeadlineExceeded):
+                problem = "timeout"
+            except ResponseTooLarge as exc:
+                problem = str(exc)
             except httpx.TransportError as exc:
-                raise TransientFailure("connection", f"{type(exc).__name__}: {exc}") from exc
+                problem = "connection: " + self.redact(f"{type(exc).__name__}: {exc}")
+            # raised here, outside the handlers: nothing chained into the traceback
+            if problem == "timeout":
+                raise TransientFailure("timeout", self._late())
+            if problem.startswith("connection: "):
+                raise TransientFailure("connection", problem.removeprefix("connection: "))
+            if problem:
+                raise ProviderError(f"{self.provider} {what}: {problem}")
             raise_for_status(
                 response.status_code,
                 response.text,
                 provider=self.provider,
                 what=what,
                 retry_after=response.headers.get("retry-after"),
+                secret=self.api_key,
             )
             try:
                 return response.json()
-            except ValueError as exc:
-                raise ProviderError(
-                    f"{self.provider} at {self.base_url} answered non-JSON: {response.text[:200]!r}"
-                ) from exc
+            except ValueError:
+                pass
+            raise ProviderError(
+                f"{self.provider} {what} at {self.base_url} answered non-JSON: "
+                f"{self.redact(response.text[:200])!r}"
+            )
 
         return self.call(attempt, what)
+
+    def _late(self) -> str:
+        return (
+            f"no complete answer within {self.timeout:g}s (the limit for a whole request, "
+            "however slowly the server sends)"
+        )
 
     def cohere_client(self) -> cohere.ClientV2:
         """A `cohere.ClientV2` without the SDK's own retries (ragkit retries itself)."""
@@ -256,7 +319,11 @@ class RemoteSettings:
             import cohere
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise DependencyError("the Cohere client needs `pip install cohere`") from exc
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": 0}
+        kwargs: dict[str, Any] = {
+            "timeout": self.timeout,
+            "max_retries": 0,
+            "httpx_client": self.http_client(),
+        }
         if self.base_url:
             kwargs["base_url"] = self.base_url
         return cohere.ClientV2(api_key=key, **kwargs)
@@ -268,24 +335,37 @@ class RemoteSettings:
             import httpx
             from cohere.core.api_error import ApiError
 
+            from ragkit.bounded_http import DeadlineExceeded, ResponseTooLarge
+
+            status, body, retry_after, problem = 0, "", None, ""
             try:
                 return fn()
             except ApiError as exc:
-                status = exc.status_code or 0
+                status, body = exc.status_code or 0, str(exc.body)
                 headers = exc.headers or {}
                 retry_after = headers.get("retry-after") or headers.get("Retry-After")
-                raise_for_status(
-                    status,
-                    str(exc.body),
-                    provider=self.provider,
-                    what=what,
-                    retry_after=retry_after,
-                )
-                raise ProviderError(f"{self.provider} {what} failed: HTTP {status}") from exc
-            except httpx.TimeoutException as exc:
-                raise TransientFailure("timeout", f"timed out ({type(exc).__name__})") from exc
+            except (httpx.TimeoutException, DeadlineExceeded):
+                problem = "timeout"
             except httpx.TransportError as exc:
-                raise TransientFailure("connection", f"{type(exc).__name__}: {exc}") from exc
+                problem = "connection: " + self.redact(f"{type(exc).__name__}: {exc}")
+            except ResponseTooLarge as exc:
+                problem = f"too large: {exc}"
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                # invalid JSON, or an answer the SDK cannot fit to its schema
+                problem = "invalid: " + self.redact(f"{type(exc).__name__}: {exc}")[:300]
+            # raised here, outside the handlers: the SDK's error (which may quote the
+            # request's headers) is not chained into the traceback
+            if problem == "timeout":
+                raise TransientFailure("timeout", self._late())
+            if problem.startswith("connection: "):
+                raise TransientFailure("connection", problem.removeprefix("connection: "))
+            if problem:
+                raise ProviderError(f"{self.provider} {what} answer is {problem}")
+            raise_for_status(
+                status, body, provider=self.provider, what=what, retry_after=retry_after,
+                secret=self.api_key,
+            )  # fmt: skip
+            raise ProviderError(f"{self.provider} {what} failed: HTTP {status}")
 
         return self.call(attempt, what)
 

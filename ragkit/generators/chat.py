@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ragkit.errors import ConfigError, ProviderError
+from ragkit.errors import AuthenticationError, ConfigError, ProviderError
 from ragkit.models import DEFAULT_COHERE_CHAT_MODEL, DEFAULT_OPENAI_BASE_URL
 from ragkit.registry import Registry
-from ragkit.remote import COHERE_KEY_ENV, OPENAI_KEY_ENV, LazyClient, RemoteSettings
+from ragkit.remote import COHERE_KEY_ENV, OPENAI_KEY_ENV, LazyClient, RemoteSettings, redact
 
 if TYPE_CHECKING:
     import cohere
@@ -114,6 +114,11 @@ class OpenAICompatibleChat:
             max_retries=max_retries,
             backoff=backoff,
         )
+        if self.remote.api_key is None and self.base_url == DEFAULT_OPENAI_BASE_URL:
+            raise AuthenticationError(
+                f"no OpenAI API key for {DEFAULT_OPENAI_BASE_URL}: set OPENAI_API_KEY (or pass "
+                "api_key), or give the base URL of a local OpenAI-compatible server"
+            )
         self._client: LazyClient[httpx.Client] = LazyClient(self.remote.http_client)
 
     @property
@@ -140,31 +145,47 @@ class OpenAICompatibleChat:
         return _parse_openai(data, (time.perf_counter() - start) * 1000)
 
 
+def _schema_error(what: str, data: Any) -> ProviderError:
+    return ProviderError(
+        f"chat response does not follow the API's schema ({what}): "
+        f"{redact(json.dumps(data, default=str))[:200]}"
+    )
+
+
+def _openai_call(c: Any) -> ToolCall:
+    function = c.get("function") if isinstance(c, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        raise _schema_error("a tool call without a function name", c)
+    arguments = function.get("arguments") or "{}"
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments)
+    return ToolCall(str(c.get("id", "")), function["name"], arguments)
+
+
 def _parse_openai(data: Any, latency_ms: float) -> ChatResponse:
-    try:
-        choice = data["choices"][0]
-        message = choice["message"]
-    except (KeyError, IndexError, TypeError) as exc:
-        raise ProviderError(
-            f"chat response has no choices[0].message: {json.dumps(data)[:200]}"
-        ) from exc
-    calls = [
-        ToolCall(
-            str(c.get("id", "")),
-            c.get("function", {}).get("name", ""),
-            c.get("function", {}).get("arguments") or "{}",
-        )
-        for c in message.get("tool_calls") or []
-    ]
+    """One turn from an OpenAI chat-completions answer; ProviderError on any other shape."""
+    choices = data.get("choices") if isinstance(data, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise _schema_error("no choices[0].message object", data)
+    raw_calls = message.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raise _schema_error("tool_calls is not a list", data)
+    calls = [_openai_call(c) for c in raw_calls]
     content = message.get("content") or ""
     if isinstance(content, list):
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    elif not isinstance(content, str):
+        raise _schema_error("content is neither text nor a list of parts", data)
+    usage = data.get("usage")
+    finish = choice.get("finish_reason") if isinstance(choice, dict) else None
     return ChatResponse(
-        str(content),
+        content,
         calls,
-        dict(data.get("usage") or {}),
+        dict(usage) if isinstance(usage, dict) else {},
         data,
-        choice.get("finish_reason"),
+        finish if isinstance(finish, str) else None,
         latency_ms,
     )
 
@@ -219,9 +240,13 @@ class CohereChat:
 
 
 def _parse_cohere(response: Any, latency_ms: float) -> ChatResponse:
+    """One turn from a Cohere v2 chat answer; ProviderError when it holds neither text nor
+    tool calls (an answer of another shape is not an empty answer)."""
     message = getattr(response, "message", None)
     parts = getattr(message, "content", None) or []
-    text = "".join(getattr(p, "text", "") or "" for p in parts)
+    if not isinstance(parts, list):
+        raise _schema_error("message.content is not a list", str(parts))
+    text = "".join(str(getattr(p, "text", "") or "") for p in parts)
     calls = [
         ToolCall(
             str(getattr(c, "id", "") or ""),
@@ -230,6 +255,8 @@ def _parse_cohere(response: Any, latency_ms: float) -> ChatResponse:
         )
         for c in (getattr(message, "tool_calls", None) or [])
     ]
+    if not text and not calls and getattr(response, "finish_reason", None) != "MAX_TOKENS":
+        raise _schema_error("no message text and no tool calls", str(response)[:300])
     usage: dict[str, Any] = {}
     raw_usage = getattr(response, "usage", None)
     if raw_usage is not None:

@@ -39,6 +39,24 @@ def split_words(text: str, max_tokens: int) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
+def _scores(response: object, n: int) -> list[float]:
+    """A relevance score per document from a rerank answer (-inf for documents it omits);
+    ProviderError for an answer of another shape."""
+    results = getattr(response, "results", None)
+    if not isinstance(results, list):
+        raise ProviderError(f"Cohere rerank answer has no results list: {str(response)[:200]}")
+    scores = [float("-inf")] * n
+    for result in results:
+        index = getattr(result, "index", None)
+        score = getattr(result, "relevance_score", None)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+            raise ProviderError(f"Cohere rerank returned index {index!r} for {n} documents")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            raise ProviderError(f"Cohere rerank returned relevance score {score!r}")
+        scores[index] = float(score)
+    return scores
+
+
 class CohereReranker:
     """Reranks candidates with Cohere Rerank; see the module docstring for the behaviour."""
 
@@ -127,14 +145,7 @@ class CohereReranker:
                 latency_ms=latency,
             )
         )
-        scores = [float("-inf")] * len(documents)
-        for result in response.results:
-            if not 0 <= result.index < len(documents):
-                raise ProviderError(
-                    f"Cohere rerank returned index {result.index} for {len(documents)} documents"
-                )
-            scores[result.index] = float(result.relevance_score)
-        return scores
+        return _scores(response, len(documents))
 
     def piece_scores(self, query: str, texts: Sequence[str]) -> list[float]:
         """One score per text: texts split into pieces, pieces batched in parallel, max-merged."""
