@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.types import PATH_SEPARATOR, Chunk, Hit, stable_id
+from ragkit.types import Chunk, Hit, stable_id
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -74,9 +74,10 @@ class Evidence:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict (`text`, `file`, `section_path` as one string, `page_start`, ...)."""
+        """A JSON-safe dict (`text`, `file`, `section_path` as a list of titles like a search
+        hit's, `page_start`, ...)."""
         data = asdict(self)
-        data["section_path"] = PATH_SEPARATOR.join(self.section_path)
+        data["section_path"] = list(self.section_path)
         return data
 
 

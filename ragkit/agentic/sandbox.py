@@ -137,15 +137,16 @@ class Sandbox:
             )
         return list(resolved.relative_to(self.root).parts)
 
-    def files(self, pattern: str | None = None) -> list[Path]:
+    def files(self, pattern: str | None = None, skipped: list[str] | None = None) -> list[Path]:
         """Searchable regular files under the root (sorted by name), optionally by glob.
 
         Listed by `ragkit.parsers.corpus.corpus_files` (the loader's rule: symlinked files
         followed only inside the root, hidden entries skipped); files the sandbox refuses
-        (special files, hard links) and binary files are left out.
+        (special files, hard links) and binary files are left out, the refused ones with a
+        line in `skipped` when it is given.
         """
         found: list[Path] = []
-        for path in corpus_files(self.root):
+        for path in corpus_files(self.root, skipped):
             rel = path.relative_to(self.root).as_posix()
             if pattern and not match_glob(rel, pattern):
                 continue
@@ -153,8 +154,9 @@ class Sandbox:
                 with self.open(rel) as f:
                     if is_text(f):
                         found.append(path)
-            except (SandboxError, QueryError, OSError):
-                continue
+            except (SandboxError, QueryError, OSError) as exc:
+                if skipped is not None:
+                    skipped.append(f"{rel}: {exc}")
         return found
 
 

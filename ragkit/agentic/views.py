@@ -182,7 +182,8 @@ class ViewCache:
 
     def _paths(self, key: tuple[str, int, int]) -> tuple[Path, Path]:
         assert self.cache_dir is not None
-        digest = hashlib.sha256(f"{VIEW_FORMAT}\x1f{key[0]}".encode()).hexdigest()[:20]
+        name = f"{VIEW_FORMAT}\x1f{key[0]}".encode(errors="surrogatepass")  # non-UTF-8 names
+        digest = hashlib.sha256(name).hexdigest()[:20]
         stem = f"{digest}-{key[1]}-{key[2]}"
         return self.cache_dir / f"{stem}.txt", self.cache_dir / f"{stem}.json"
 

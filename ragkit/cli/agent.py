@@ -48,16 +48,24 @@ def register(subparsers: Any) -> None:
 
 
 def _tools(args: argparse.Namespace) -> Any:
-    """The sandboxed tools over DIR, with a search tool when --index names an index."""
+    """The sandboxed tools over DIR, with a search tool when --index names an index.
+
+    A DIR with no readable document is an error (exit 2) naming what was skipped, e.g.
+    symlinks leading outside DIR (the rule `ragkit index` applies too)."""
     from ragkit.agentic.tools import Tools
+    from ragkit.parsers.corpus import no_documents_error
 
-    if not args.index:
-        return Tools(args.dir)
-    from ragkit.indexes import HybridIndex
-    from ragkit.pipeline import HybridPipeline
+    searcher = None
+    if args.index:
+        from ragkit.indexes import HybridIndex
+        from ragkit.pipeline import HybridPipeline
 
-    pipeline = HybridPipeline.from_index(HybridIndex.load(args.index), {})
-    return Tools(args.dir, searcher=pipeline)
+        searcher = HybridPipeline.from_index(HybridIndex.load(args.index), {})
+    tools = Tools(args.dir, searcher=searcher)
+    skipped: list[str] = []
+    if not tools.sandbox.files(skipped=skipped):
+        raise no_documents_error([args.dir], skipped)
+    return tools
 
 
 def _agent(args: argparse.Namespace) -> Any:
@@ -84,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"-k must be > 0, got {args.k}")
     result = _agent(args).run(args.question)
     result.evidence = result.evidence[: args.k]
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:  # file names that are not UTF-8 print as \udcXX escapes
+        reconfigure(errors="backslashreplace")
     if args.json:
         json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

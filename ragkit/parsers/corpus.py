@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from ragkit.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +73,19 @@ def _skip(skipped: list[str] | None, message: str) -> None:
     logger.warning("skipped %s", message)
     if skipped is not None:
         skipped.append(message)
+
+
+def no_documents_error(
+    paths: Sequence[str | os.PathLike[str]], skipped: Sequence[str]
+) -> ConfigError:
+    """The error for a corpus that yields no document (never a silent empty result)."""
+    where = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+    message = f"no documents found in {where}; expected HTML, text, Markdown, PDF or .docx files"
+    if skipped:
+        shown = "; ".join(skipped[:5]) + (
+            f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        )
+        message += f" ({len(skipped)} skipped: {shown})"
+    else:
+        message += " (hidden files and folders, whose names start with '.', are skipped)"
+    return ConfigError(message)

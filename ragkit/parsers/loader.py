@@ -17,7 +17,7 @@ from ragkit.errors import (
     ParseError,
     UnsupportedFormatError,
 )
-from ragkit.parsers.corpus import corpus_files
+from ragkit.parsers.corpus import corpus_files, no_documents_error
 from ragkit.parsers.decode import declared_charset, decode_bytes
 from ragkit.parsers.detect import detect_format
 from ragkit.parsers.edgar_html import parse_edgar_html
@@ -91,13 +91,15 @@ def parse_bytes(data: bytes, name: str, doc_id: str, source: str = "") -> Docume
     return doc
 
 
-def _iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
+def _iter_files(
+    paths: Iterable[str | os.PathLike[str]], skipped: list[str]
+) -> Iterator[tuple[Path, Path]]:
     """(file, base folder) pairs: folders by `corpus_files` (recursively, sorted, hidden entries
     and symlinks leading outside the folder skipped), files as given."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for path in corpus_files(p):
+            for path in corpus_files(p, skipped):
                 yield path, p
         elif p.exists():
             yield p, p.parent
@@ -117,7 +119,9 @@ def load(
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    files = list(_iter_files(paths))
+    paths = list(paths)
+    skipped: list[str] = []
+    files = list(_iter_files(paths, skipped))
     stems: dict[str, int] = {}
     for f, _ in files:
         stems[f.stem] = stems.get(f.stem, 0) + 1
@@ -142,4 +146,7 @@ def load(
             if not skip_errors:
                 raise
             logger.warning("skipped %s: %s", f, exc)
+            skipped.append(f"{f}: {exc}")
+    if paths and not docs:
+        raise no_documents_error(paths, skipped)
     return docs
