@@ -38,6 +38,7 @@ from ragkit.bench.datasets import (
 )
 from ragkit.bench.runner import SystemSpec
 from ragkit.errors import ConfigError, RagkitError
+from ragkit.models import model_digest
 from ragkit.settings import cache_dir
 from ragkit.types import Chunk, Hit, Trace
 
@@ -115,6 +116,7 @@ class BenchEnv:
     Args:
         dataset: a loaded benchmark dataset.
         model: embedding model (folder or name; None: the packaged MiniLM).
+        backend: encoder backend ("torch", "onnx", "onnx-int8"; None: the embedder's default).
         reranker: a cross-encoder model folder or a reranker spec ("cross-encoder:PATH");
             None: `hybrid-rerank` is skipped.
         llm: the `agentic-llm` endpoint, "openai:MODEL[@BASE_URL]" or "cohere[:MODEL]";
@@ -126,6 +128,7 @@ class BenchEnv:
 
     dataset: Dataset
     model: str | None = None
+    backend: str | None = None
     reranker: str | None = None
     llm: str | None = None
     metadata_file: str | Path | None = None
@@ -156,9 +159,14 @@ class BenchEnv:
 
     # -- indexes --------------------------------------------------------------------------
     def _model_name(self) -> str:
-        from ragkit.indexes import DEFAULT_MODEL
+        """The model's name in index cache keys; int8 indexes hold other vectors than float32
+        ones (torch and onnx share), so they are keyed apart."""
+        from ragkit.indexes import DEFAULT_MODEL, Embedder
+        from ragkit.indexes.onnx_encoder import RECIPE
 
-        return str(self.model or DEFAULT_MODEL)
+        name = str(self.model or DEFAULT_MODEL)
+        int8 = Embedder(self.model, backend=self.backend, cache=False).backend == "onnx-int8"
+        return f"{name}|onnx-int8-{RECIPE}" if int8 else name
 
     def _cached(
         self, kind: str, chunker: str, build: Callable[[list[Chunk]], Any],
@@ -220,12 +228,17 @@ class BenchEnv:
         from ragkit.indexes import HybridIndex
 
         def build(chunks: list[Chunk]) -> Any:
-            return HybridIndex.build(chunks, model=self.model, show_progress=self.progress)
+            return HybridIndex.build(chunks, model=self.model, backend=self.backend,
+                                     show_progress=self.progress)  # fmt: skip
 
         def load(folder: Path) -> Any:
             return HybridIndex.load(folder)
 
-        return self._cached("hybrid", chunker, build, load, {"model": self._model_name()})
+        params = {"model": self._model_name()}
+        digest = model_digest(self.model)
+        if digest:  # a local folder: its weights, not its path, key the index
+            params["model_digest"] = digest
+        return self._cached("hybrid", chunker, build, load, params)
 
     def router(self, chunker: str = "hierarchical") -> Any:
         """A `ragkit.routing.Router` over the corpus's documents (cover-page metadata of the
@@ -423,6 +436,30 @@ def _rerank(env: BenchEnv) -> SystemSpec:
                           description=f"hybrid RRF + {spec} (depth 50, blend 0.5)")  # fmt: skip
 
 
+def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
+    """`dense-adapted`, `hybrid-adapted`, `hybrid-adapted-rerank`: the encoder (and reranker)
+    adapted to the bench corpus itself by `ragkit.adapt` (no questions, no labels), built once
+    and cached by corpus hash + settings (`ragkit.adapt.cached`)."""
+
+    def factory(env: BenchEnv) -> SystemSpec:
+        from dataclasses import replace
+
+        from ragkit.adapt.cached import adapted_models, bench_corpus
+
+        encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]),
+                                         reranker=rerank, progress=env.progress)  # fmt: skip
+        adapted = replace(env, model=str(encoder), _indexes={})
+        config: dict[str, Any] = {"retrieval": {"mode": mode}} if mode != "hybrid" else {}
+        if ranker is not None:  # no blending: the adapted reranker's order alone
+            config["reranker"] = {"spec": f"cross-encoder:{ranker}", "depth": 30, "blend": 0.0}
+        what = f"{mode} with the corpus-adapted encoder" + (" + adapted reranker" if rerank else "")
+        spec = _pipeline_spec(adapted, config, description=what, reranker=None)
+        spec.info["adapted_model"] = str(encoder)
+        return spec
+
+    return factory
+
+
 def _fusion_factory(method: str) -> SystemFactory:
     def factory(env: BenchEnv) -> SystemSpec:
         return _pipeline_spec(env, {"fusion": {"method": method}},
@@ -450,6 +487,12 @@ def _register_defaults() -> None:
         description="hybrid, query-dependent convex weights"),
         "hybrid with query-dependent weights")  # fmt: skip
     register_system("hybrid-rerank", _rerank, "hybrid RRF + cross-encoder (needs --reranker)")
+    register_system("dense-adapted", _adapted_factory("dense"),
+                    "dense with the corpus-adapted encoder")  # fmt: skip
+    register_system("hybrid-adapted", _adapted_factory("hybrid"),
+                    "hybrid with the corpus-adapted encoder")  # fmt: skip
+    register_system("hybrid-adapted-rerank", _adapted_factory("hybrid", rerank=True),
+                    "hybrid with the corpus-adapted encoder and reranker")  # fmt: skip
     register_system("hybrid-refs", lambda env: _pipeline_spec(
         env, {"expansion": {"enabled": True}}, description="hybrid RRF + reference expansion"),
         "hybrid RRF + reference expansion")  # fmt: skip

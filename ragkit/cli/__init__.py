@@ -1,7 +1,11 @@
 """The `ragkit` command line: a thin layer over the library.
 
 Each command group lives in its own module with a `register(subparsers)` function, so that
-stages stay independent; library errors become one clean line on stderr and exit status 2.
+stages stay independent; library errors become one clean line on stderr and exit status 2,
+and Ctrl-C (SIGINT) one line and exit status 130, at once: from the command line the process
+ends without waiting for worker threads (a long encode would otherwise run on, and torch's
+threads abort with "terminate called without an active exception" at interpreter exit).
+Index saves are crash-safe (`ragkit.indexes.store`), so stopping mid-save keeps the old index.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ragkit.cli.answering",  # ask, train-reranker
     "ragkit.cli.agent",  # agent
     "ragkit.cli.bench",  # bench
+    "ragkit.cli.adapt",  # adapt
 )
 
 
@@ -59,6 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. `ragkit chunk ... | head`
         return 0
+    except KeyboardInterrupt:
+        return _interrupted(from_command_line=argv is None)
+
+
+def _interrupted(from_command_line: bool) -> int:
+    """Say "interrupted" on one line; from the command line, end the process now (exit 130)
+    rather than join worker threads still running native code."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    print("ragkit: interrupted", file=sys.stderr, flush=True)
+    if from_command_line:
+        os._exit(130)
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

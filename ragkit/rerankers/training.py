@@ -260,7 +260,7 @@ def _save_optimizer(optimizer: Any, path: Path) -> None:
     save_file(tensors, str(path))
 
 
-def _load_optimizer(optimizer: Any, path: Path) -> None:
+def load_optimizer(optimizer: Any, path: Path) -> None:
     from safetensors.torch import load_file
 
     flat = load_file(str(path))
@@ -281,12 +281,14 @@ def train_cross_encoder(
     resume: bool = True,
     progress: bool = True,
     on_step: Callable[[int, float], None] | None = None,
+    budget_s: float | None = None,
 ) -> Path:
     """Fine-tune `base_model` (any model folder or name) on `pairs`; returns `output_dir`.
 
     Resumes from `output_dir/checkpoints/step-N` when present (same data required). The
     final folder is a sentence-transformers CrossEncoder plus `ragkit_training.json`.
     `on_step(step, loss)` is called after every optimisation step (progress reporting).
+    `budget_s` stops training (and saves) once this process has trained that long.
     """
     cfg = config or TrainingConfig()
     if not pairs:
@@ -303,7 +305,7 @@ def train_cross_encoder(
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps is not None:
         total = min(total, cfg.max_steps)
-    checkpoint, state = _resume_state(output, fingerprint, total) if resume else (None, {})
+    checkpoint, state = resume_state(output, fingerprint, total) if resume else (None, {})
     torch.manual_seed(cfg.seed)
     source = str(checkpoint / "model") if checkpoint is not None else str(base_model)
     try:
@@ -330,31 +332,30 @@ def train_cross_encoder(
             bar.update(1)
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.4f}")
             if step % cfg.checkpoint_every == 0 and step < total:
-                _checkpoint(model, optimizer, output, step, fingerprint, losses, cfg)
+                saved = {"data": fingerprint, "losses": losses, "config": asdict(cfg)}
+                save_checkpoint(model, optimizer, output, step, saved)
             if on_step is not None:
                 on_step(step, losses[-1])
+            if budget_s is not None and time.perf_counter() - started > budget_s:
+                total = step  # out of time: stop here and save
             if step >= total:
                 break
     bar.close()
     model.model.eval()
     model.save(str(output))
-    info = {
-        "base_model": str(base_model),
-        "pairs": len(pairs),
-        "positives": sum(1 for p in pairs if p.label > 0),
-        "steps": step,
-        "data": fingerprint,
-        "config": asdict(cfg),
-        "seconds": round(time.perf_counter() - started, 1),
-        "final_loss": sum(losses[-20:]) / max(1, len(losses[-20:])),
-    }
+    info = {"base_model": str(base_model), "pairs": len(pairs),
+            "positives": sum(1 for p in pairs if p.label > 0), "steps": step,
+            "data": fingerprint, "config": asdict(cfg),
+            "seconds": round(time.perf_counter() - started, 1),
+            "initial_loss": sum(losses[:20]) / max(1, len(losses[:20])),
+            "final_loss": sum(losses[-20:]) / max(1, len(losses[-20:]))}  # fmt: skip
     (output / TRAINING_INFO).write_text(json.dumps(info, indent=2))
     shutil.rmtree(output / CHECKPOINT_DIR, ignore_errors=True)
     logger.info("saved fine-tuned cross-encoder to %s after %d steps", output, step)
     return output
 
 
-def _resume_state(output: Path, fingerprint: str, total: int) -> tuple[Path | None, dict[str, Any]]:
+def resume_state(output: Path, fingerprint: str, total: int) -> tuple[Path | None, dict[str, Any]]:
     """The latest checkpoint in `output` and its trainer state ({} when there is none);
     ConfigError when it was trained on other data (another fingerprint)."""
     checkpoint = _latest_checkpoint(output)
@@ -390,7 +391,7 @@ def _optimizer(
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
     if checkpoint is not None:
-        _load_optimizer(optimizer, checkpoint / "optimizer.safetensors")
+        load_optimizer(optimizer, checkpoint / "optimizer.safetensors")
         with warnings.catch_warnings():  # fast-forwarding the schedule, not training
             warnings.simplefilter("ignore", UserWarning)
             for _ in range(step):
@@ -426,24 +427,19 @@ def _train_step(
     return float(loss.item())
 
 
-def _checkpoint(
-    model: Any,
-    optimizer: Any,
-    output: Path,
-    step: int,
-    fingerprint: str,
-    losses: list[float],
-    cfg: TrainingConfig,
+def save_checkpoint(
+    model: Any, optimizer: Any, output: Path, step: int, state: Mapping[str, Any]
 ) -> None:
-    """Write `checkpoints/step-N/` atomically and keep only the latest two."""
+    """Write `checkpoints/step-N/` atomically (the model folder, the optimizer state as
+    safetensors, `state` + step as JSON) and keep only the latest two. Shared with the
+    bi-encoder trainer of `ragkit.adapt`."""
     folder = output / CHECKPOINT_DIR
     tmp = folder / f".tmp-step-{step}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     model.save(str(tmp / "model"))
     _save_optimizer(optimizer, tmp / "optimizer.safetensors")
-    state = {"step": step, "data": fingerprint, "losses": losses, "config": asdict(cfg)}
-    (tmp / "trainer_state.json").write_text(json.dumps(state))
+    (tmp / "trainer_state.json").write_text(json.dumps({**state, "step": step}))
     final = folder / f"step-{step}"
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)

@@ -1,0 +1,189 @@
+"""`adapt()`: mine pairs from a corpus, fine-tune the bi-encoder (and optionally a
+cross-encoder reranker) on them within a wall-clock budget, and record what was done.
+
+The output folder is a sentence-transformers model that loads wherever a model name does
+(`Embedder(model=DIR)`, `ragkit index --model DIR`, `HybridIndex.build(..., model=DIR)`),
+plus `ragkit_adapt.json`: base model, corpus hash, pair counts by kind, settings, seed,
+initial and final loss, wall time and whether the loss fell. A run whose loss did not fall
+is saved with ``"stalled": true`` and raises `TrainingStalledError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragkit.adapt.bi_encoder import BiEncoderConfig, model_source, train_bi_encoder
+from ragkit.adapt.corpus import corpus_hash, load_corpus
+from ragkit.adapt.mining import MiningConfig, mine_pairs, pair_counts
+from ragkit.errors import ConfigError, TrainingStalledError
+from ragkit.rerankers.training import TrainingConfig
+from ragkit.types import Chunk
+
+logger = logging.getLogger(__name__)
+
+#: The record written into an adapted model folder.
+MANIFEST = "ragkit_adapt.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptConfig:
+    """Everything `adapt` needs besides the corpus and the output folders.
+
+    `budget_minutes` bounds training wall time (mining and saving come on top); with a
+    reranker, `reranker_share` of it goes to the cross-encoder. `reranker_pairs` caps the
+    mined pairs the cross-encoder sees (each gives a positive and up to two negatives).
+    """
+
+    base_model: str | None = None
+    budget_minutes: float | None = 30.0
+    seed: int = 0
+    mining: MiningConfig = field(default_factory=MiningConfig)
+    bi_encoder: BiEncoderConfig = field(default_factory=BiEncoderConfig)
+    reranker: TrainingConfig = field(
+        default_factory=lambda: TrainingConfig(batch_size=16, max_length=256, checkpoint_every=50)
+    )
+    reranker_share: float = 0.35
+    reranker_pairs: int = 4000
+
+    def __post_init__(self) -> None:
+        if self.budget_minutes is not None and self.budget_minutes <= 0:
+            raise ConfigError(f"budget_minutes must be > 0, got {self.budget_minutes}")
+        if not 0 < self.reranker_share < 1:
+            raise ConfigError(f"reranker_share must be in (0, 1), got {self.reranker_share}")
+
+    def seeded(self) -> AdaptConfig:
+        """This config with `seed` applied to mining and both trainers."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            mining=replace(self.mining, seed=self.seed),
+            bi_encoder=replace(self.bi_encoder, seed=self.seed),
+            reranker=replace(self.reranker, seed=self.seed),
+        )
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any] | None:
+    """The `ragkit_adapt.json` of an adapted model folder, or None."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _budgets(cfg: AdaptConfig, with_reranker: bool) -> tuple[float | None, float | None]:
+    if cfg.budget_minutes is None:
+        return None, None
+    total = cfg.budget_minutes * 60
+    if not with_reranker:
+        return total, None
+    return total * (1 - cfg.reranker_share), total * cfg.reranker_share
+
+
+def adapt(
+    corpus: str | Path | Sequence[Chunk],
+    out: str | Path,
+    config: AdaptConfig | None = None,
+    *,
+    reranker_out: str | Path | None = None,
+    progress: bool = True,
+    device: str | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Adapt the embedding model (and, with `reranker_out`, a reranker) to `corpus` (a
+    folder/file `load_corpus` reads, or chunks). Returns the manifest written to `out`."""
+    cfg = (config or AdaptConfig()).seeded()
+    started = time.perf_counter()
+    chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
+    pairs = mine_pairs(chunks, cfg.mining)
+    counts = pair_counts(pairs)
+    mined_s = time.perf_counter() - started
+    logger.info("mined %d pairs in %.1fs: %s", len(pairs), mined_s, counts)
+    bi_budget, ce_budget = _budgets(cfg, reranker_out is not None)
+    result = train_bi_encoder(pairs, cfg.base_model, out, cfg.bi_encoder, budget_s=bi_budget,
+                              progress=progress, device=device, threads=threads)  # fmt: skip
+    manifest: dict[str, Any] = {
+        "version": MANIFEST_VERSION,
+        "base_model": cfg.base_model or "all-MiniLM-L6-v2",
+        "base_model_source": model_source(cfg.base_model),
+        "corpus": {
+            "source": str(corpus) if isinstance(corpus, str | Path) else "chunks",
+            "hash": corpus_hash(chunks),
+            "chunks": len(chunks),
+            "documents": len({c.doc_id for c in chunks}),
+        },
+        "pairs": {"total": len(pairs), **counts},
+        "seed": cfg.seed,
+        "budget_minutes": cfg.budget_minutes,
+        "mining": asdict(cfg.mining),
+        "training": asdict(cfg.bi_encoder),
+        "result": {k: v for k, v in asdict(result).items() if k != "losses"},
+        "loss_curve": _curve(result.losses),
+        "stalled": result.stalled,
+        "mining_s": round(mined_s, 1),
+    }
+    if reranker_out is not None and not result.stalled:
+        manifest["reranker"] = _reranker(pairs, out, reranker_out, cfg, ce_budget, progress)
+    manifest["wall_s"] = round(time.perf_counter() - started, 1)
+    Path(out, MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if result.stalled:
+        raise TrainingStalledError(
+            f"the bi-encoder's loss did not fall ({result.initial_loss:.4f} -> "
+            f"{result.final_loss:.4f} over {result.steps} steps); the model in {out} is marked "
+            "stalled: try a lower learning rate, more steps or more pairs"
+        )
+    return manifest
+
+
+def _curve(losses: Sequence[float], points: int = 50) -> list[float]:
+    """The loss curve as at most `points` window means."""
+    if not losses:
+        return []
+    size = max(1, -(-len(losses) // points))
+    return [
+        round(sum(losses[i : i + size]) / len(losses[i : i + size]), 4)
+        for i in range(0, len(losses), size)
+    ]
+
+
+def _reranker(
+    pairs: Sequence[Any], bi_out: str | Path, out: str | Path, cfg: AdaptConfig,
+    budget_s: float | None, progress: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Train the cross-encoder from the adapted bi-encoder; its record, with a manifest in
+    its own folder too."""
+    from ragkit.adapt.cross_encoder import train_reranker
+
+    info = train_reranker(pairs, bi_out, out, cfg.reranker, limit=cfg.reranker_pairs,
+                          budget_s=budget_s, progress=progress)  # fmt: skip
+    record = {"path": str(out), "base_model": str(bi_out), "pairs": info.get("pairs"),
+              "steps": info.get("steps"), "seconds": info.get("seconds"),
+              "initial_loss": info.get("initial_loss"), "final_loss": info.get("final_loss"),
+              "training": asdict(cfg.reranker)}  # fmt: skip
+    Path(out, MANIFEST).write_text(json.dumps({"version": MANIFEST_VERSION, "kind": "reranker",
+                                               **record}, indent=2), encoding="utf-8")  # fmt: skip
+    return record
+
+
+def adapt_reranker(
+    corpus: str | Path | Sequence[Chunk],
+    encoder: str | Path,
+    out: str | Path,
+    config: AdaptConfig | None = None,
+    *,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train only the reranker, from an already adapted `encoder` folder (pairs mined again
+    with the same settings, so they are the pairs the encoder saw); its record."""
+    cfg = (config or AdaptConfig()).seeded()
+    chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
+    pairs = mine_pairs(chunks, cfg.mining)
+    return _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)

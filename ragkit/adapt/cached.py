@@ -1,0 +1,76 @@
+"""Adapted models built once per corpus and settings, for the benchmark's `*-adapted` systems.
+
+The folder is `cache_dir()/adapted/<sha256 of corpus hash + settings>/` holding `encoder/` and
+`reranker/`; a folder with its manifest is reused, an interrupted one resumes. Settings come
+from the arguments or the environment: ``RAGKIT_ADAPT_BUDGET_MINUTES`` (default 30),
+``RAGKIT_ADAPT_SEED`` (0), ``RAGKIT_ADAPT_THREADS`` (torch default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ragkit.adapt.api import MANIFEST, AdaptConfig, adapt, adapt_reranker
+from ragkit.adapt.corpus import corpus_hash
+from ragkit.settings import cache_dir
+from ragkit.types import Chunk
+
+logger = logging.getLogger(__name__)
+
+
+def env_config() -> tuple[AdaptConfig, int | None]:
+    """The adaptation settings read from the environment, and the torch thread count."""
+    budget = float(os.environ.get("RAGKIT_ADAPT_BUDGET_MINUTES", "30"))
+    seed = int(os.environ.get("RAGKIT_ADAPT_SEED", "0"))
+    threads = os.environ.get("RAGKIT_ADAPT_THREADS")
+    return replace(AdaptConfig(), budget_minutes=budget, seed=seed), int(
+        threads
+    ) if threads else None
+
+
+def adapted_folder(chunks: Sequence[Chunk], config: AdaptConfig) -> Path:
+    """Where the models adapted to `chunks` with `config` live."""
+    key = hashlib.sha256(
+        (corpus_hash(chunks) + json.dumps(asdict(config), sort_keys=True, default=str)).encode()
+    ).hexdigest()[:16]
+    return cache_dir() / "adapted" / key
+
+
+def adapted_models(
+    chunks: Sequence[Chunk],
+    config: AdaptConfig | None = None,
+    *,
+    reranker: bool = False,
+    threads: int | None = None,
+    progress: bool = True,
+) -> tuple[Path, Path | None]:
+    """(encoder folder, reranker folder or None) adapted to `chunks`, trained when absent."""
+    if config is None:
+        config, env_threads = env_config()
+        threads = threads or env_threads
+    folder = adapted_folder(chunks, config)
+    encoder, ranker = folder / "encoder", folder / "reranker"
+    if not (encoder / MANIFEST).is_file():
+        logger.info("adapting models to the corpus into %s", folder)
+        adapt(chunks, encoder, config, reranker_out=ranker if reranker else None,
+              progress=progress, threads=threads)  # fmt: skip
+    elif reranker and not (ranker / MANIFEST).is_file():
+        adapt_reranker(chunks, encoder, ranker, config, progress=progress)
+    return encoder, (ranker if reranker else None)
+
+
+def bench_corpus(dataset: object, chunks: Sequence[Chunk]) -> list[Chunk]:
+    """The chunks to adapt on for a bench dataset: the indexed chunks, except that a BEIR
+    document's title is held as its section path (the same indexed text) so that it gives a
+    title pair. Documents only: queries and qrels are never read."""
+    from ragkit.bench.datasets import BeirDataset, beir_chunk
+
+    if isinstance(dataset, BeirDataset):
+        return [beir_chunk(doc, pos, title_path=True) for pos, doc in enumerate(dataset.corpus)]
+    return list(chunks)

@@ -1,0 +1,77 @@
+"""`ragkit adapt CORPUS --out DIR`: fine-tune the embedding model (and a reranker) on pairs
+mined from the corpus's own structure, without labels (a thin layer over `ragkit.adapt`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the `adapt` command."""
+    p = subparsers.add_parser(
+        "adapt",
+        help="adapt the embedding model (and a reranker) to a corpus, without labels",
+        description="Mine training pairs from the corpus's structure (heading -> section, "
+        "table row label -> table, reference sentence -> note, title -> body, inverse cloze), "
+        "fine-tune the bi-encoder with in-batch negatives within a time budget, and "
+        "optionally train a cross-encoder reranker from the same pairs. Resumes after an "
+        "interruption. The output folder works wherever a model name does (--model DIR).",
+    )
+    p.add_argument("corpus", help="documents folder/file, BEIR folder, or chunks .jsonl")
+    p.add_argument("--out", required=True, help="folder for the adapted embedding model")
+    p.add_argument("--base", default=None, help="base model folder or name (default MiniLM)")
+    p.add_argument("--reranker-out", default=None, help="also train a reranker into this folder")
+    p.add_argument("--budget-minutes", type=float, default=30.0, help="training time budget")
+    p.add_argument("--seed", type=int, default=0, help="seed of mining and training")
+    p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
+    p.add_argument("--batch-size", type=int, default=32, help="pairs per step (in-batch negatives)")
+    p.add_argument("--learning-rate", type=float, default=2e-5, help="AdamW peak learning rate")
+    p.add_argument("--epochs", type=int, default=1, help="passes over the mined pairs")
+    p.add_argument("--max-steps", type=int, default=None, help="cap on optimisation steps")
+    p.add_argument("--query-max-length", type=int, default=64, help="tokens, training only")
+    p.add_argument("--passage-max-length", type=int, default=192, help="tokens, training only")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Adapt, then print the manifest's summary."""
+    from ragkit.adapt import AdaptConfig, BiEncoderConfig, MiningConfig, adapt
+
+    base = AdaptConfig()
+    bi = BiEncoderConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        max_steps=args.max_steps,
+        query_max_length=args.query_max_length,
+        passage_max_length=args.passage_max_length,
+    )
+    cfg = replace(
+        base,
+        base_model=args.base,
+        budget_minutes=args.budget_minutes,
+        seed=args.seed,
+        mining=MiningConfig(max_pairs=args.max_pairs),
+        bi_encoder=bi,
+    )
+    manifest = adapt(args.corpus, args.out, cfg, reranker_out=args.reranker_out,
+                     progress=not args.quiet, device=args.device, threads=args.threads)  # fmt: skip
+    result = manifest["result"]
+    print(f"pairs: {json.dumps(manifest['pairs'])}")
+    print(
+        f"bi-encoder: {result['steps']} of {result['planned_steps']} steps, loss "
+        f"{result['initial_loss']:.4f} -> {result['final_loss']:.4f}, {result['seconds']}s on "
+        f"{result['device']}; saved to {args.out}"
+    )
+    if "reranker" in manifest:
+        r = manifest["reranker"]
+        print(f"reranker: {r['steps']} steps, loss {r['initial_loss']:.4f} -> "
+              f"{r['final_loss']:.4f}, {r['seconds']}s; saved to {r['path']}")  # fmt: skip
+    print(f"wall time {manifest['wall_s']}s")
+    return 0

@@ -1,0 +1,146 @@
+"""Pair mining on the synthetic filings and a tiny BEIR corpus: every kind of pair, negatives
+that are never positives, no text crossing documents, no query left verbatim in a positive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
+from ragkit.adapt.mining import remove_ref
+from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
+from ragkit.errors import ConfigError
+from ragkit.types import Chunk
+
+
+@pytest.fixture(scope="module")
+def pairs(filing_chunks: list[Chunk]) -> list[AdaptPair]:
+    return mine_pairs(filing_chunks, MiningConfig(seed=3))
+
+
+def _by_kind(pairs: list[AdaptPair], kind: str) -> list[AdaptPair]:
+    return [p for p in pairs if p.kind == kind]
+
+
+def test_every_filing_kind_is_mined(pairs: list[AdaptPair]) -> None:
+    counts = pair_counts(pairs)
+    for kind in ("heading", "table", "reference", "ict"):
+        assert counts[kind] > 0, counts
+    assert counts["title"] == 0  # filings have many chunks per document
+    assert counts["with_hard_negative"] > len(pairs) // 2
+
+
+def test_reference_pair_points_at_the_note_without_naming_it(pairs: list[AdaptPair]) -> None:
+    leases = [p for p in _by_kind(pairs, "reference") if "maturities of our operating" in p.query]
+    assert leases, [p.query for p in _by_kind(pairs, "reference")]
+    pair = leases[0]
+    assert "Note 12" not in pair.query and not pair.query.lower().startswith("see ")
+    assert "Leases" in pair.positive.split("\n", 1)[0]  # the note's path line
+    assert "remaining terms of 1 to 17 years" in pair.positive
+
+
+def test_table_pairs_cut_the_row_label_from_the_table(pairs: list[AdaptPair]) -> None:
+    tables = _by_kind(pairs, "table")
+    net = [p for p in tables if p.query.startswith("Net income")]
+    assert net, [p.query for p in tables]
+    for p in net:
+        rows = [line for line in p.positive.splitlines() if " | " in line]
+        assert rows and not any(r.lower().startswith("net income |") for r in rows)
+        assert any(r.startswith("Total revenues") for r in rows)  # the other rows stay
+    assert all(" | " in p.positive for p in tables)
+
+
+def test_heading_pairs_show_the_body_without_the_heading(pairs: list[AdaptPair]) -> None:
+    headings = _by_kind(pairs, "heading")
+    assert any("Supply Chain" in p.query for p in headings)
+    for p in headings:
+        assert not contains_verbatim(p.query, p.positive)
+
+
+def test_ict_removes_the_sentence_from_its_passage(
+    pairs: list[AdaptPair], filing_chunks: list[Chunk]
+) -> None:
+    by_id = {c.id: c for c in filing_chunks}
+    for p in _by_kind(pairs, "ict"):
+        source = by_id[p.positive_id]
+        assert p.query in squash(source.text)  # the sentence came from the positive's chunk
+        assert not contains_verbatim(p.query, p.positive)
+
+
+def test_no_positive_holds_its_query_and_negatives_are_never_positives(
+    pairs: list[AdaptPair], filing_chunks: list[Chunk]
+) -> None:
+    by_id = {c.id: c for c in filing_chunks}
+    for p in pairs:
+        assert not contains_verbatim(p.query, p.positive)
+        for neg, neg_id in ((p.hard_negative, p.hard_negative_id),
+                            (p.random_negative, p.random_negative_id)):  # fmt: skip
+            if not neg_id:
+                continue
+            assert neg_id != p.positive_id and neg.strip() != p.positive.strip()
+            assert by_id[neg_id].section_path != by_id[p.positive_id].section_path
+            assert not contains_verbatim(p.query, neg)
+
+
+def test_no_pair_crosses_documents(pairs: list[AdaptPair], filing_chunks: list[Chunk]) -> None:
+    by_id = {c.id: c for c in filing_chunks}
+    doc_text = {}
+    for c in filing_chunks:
+        doc_text[c.doc_id] = doc_text.get(c.doc_id, "") + " " + squash(c.search_text)
+    for p in pairs:
+        assert by_id[p.positive_id].doc_id == p.doc_id
+        if p.hard_negative_id:
+            assert by_id[p.hard_negative_id].doc_id == p.doc_id  # hard: same document
+        if p.random_negative_id:
+            assert by_id[p.random_negative_id].doc_id != p.doc_id  # random: another one
+        if p.kind in ("ict", "heading"):
+            assert p.query.split(" > ")[-1] in doc_text[p.doc_id]
+
+
+def test_mining_is_seeded(filing_chunks: list[Chunk], pairs: list[AdaptPair]) -> None:
+    assert mine_pairs(filing_chunks, MiningConfig(seed=3)) == pairs
+    assert mine_pairs(filing_chunks, MiningConfig(seed=4)) != pairs
+
+
+def test_max_pairs_caps_the_total(filing_chunks: list[Chunk]) -> None:
+    capped = mine_pairs(filing_chunks, MiningConfig(max_pairs=10), negatives=False)
+    assert len(capped) == 10
+    assert all(not p.hard_negative for p in capped)
+
+
+def test_beir_corpus_gives_title_and_ict_pairs_and_never_reads_queries(beir_dir: Path) -> None:
+    chunks = load_corpus(beir_dir)
+    assert [c.doc_id for c in chunks] == ["d1", "d2", "d3", "d4"]
+    pairs = mine_pairs(chunks, MiningConfig(corpus_skip=0))
+    counts = pair_counts(pairs)
+    assert counts["title"] == 4 and counts["ict"] >= 3
+    title = next(p for p in pairs if p.kind == "title" and p.doc_id == "d1")
+    assert title.query.startswith("Statins lower") and "atorvastatin" in title.positive
+    assert all("Atorvastatin reduces fatal" not in p.query for p in pairs)
+    for p in pairs:  # one passage per document: hard negatives come from other documents
+        assert p.hard_negative_id != p.doc_id and p.random_negative_id != p.doc_id
+
+
+def test_verbatim_overlap_is_cut_or_dropped() -> None:
+    passage = "Liquidity and Capital Resources\nOur cash position remained strong in 2024 and we"
+    assert contains_verbatim("liquidity  and capital resources", passage)
+    cut = remove_verbatim("Liquidity and capital resources", passage)
+    assert cut.startswith("Our cash position") and "Liquidity" not in cut
+    body = "Our cash position remained strong in 2024 and we expect it to fund operations."
+    assert clean_positive("Cash position", body) == body.replace("cash position ", "")
+    assert (
+        clean_positive("Our cash position remained strong", "Our cash position remained strong")
+        is None
+    )
+    assert (
+        remove_ref("See Note 12 for lease maturities.", "Note 12").strip()
+        == "for lease maturities."
+    )
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ConfigError):
+        MiningConfig(max_pairs=0)
+    with pytest.raises(ConfigError):
+        mine_pairs([])
