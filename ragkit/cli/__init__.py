@@ -76,7 +76,8 @@ def _interrupted(from_command_line: bool) -> int:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):
         pass
-    print("ragkit: interrupted", file=sys.stderr, flush=True)
+    # on a fresh line: a progress bar (or the terminal's ^C) may have left the cursor mid-line
+    print("\nragkit: interrupted", file=sys.stderr, flush=True)
     if from_command_line:
         os._exit(130)
     return 130
