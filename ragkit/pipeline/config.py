@@ -10,6 +10,7 @@ order. New configs name retrievers (`retrieval.retrievers`) and key weights by n
 from __future__ import annotations
 
 import json
+import reprlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -207,10 +208,79 @@ def _describe(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             msg = f"unknown key (stage or parameter) {where!r}"
         else:
-            got = err.get("input")
-            msg = f"{where}: {err['msg']} (got {got!r:.80})"
+            msg = f"{where}: {err['msg']} (got {_short(err.get('input'))})"
         lines.append(msg)
     return "invalid pipeline config: " + "; ".join(lines)
+
+
+#: Largest pipeline config file read (bytes); real configs are a few hundred bytes.
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _short(value: Any) -> str:
+    """A bounded repr for error messages: never the whole of a huge (or alias-bombed) value."""
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 80
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 6
+    short.maxlevel = 2
+    text = short.repr(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The mapping in a .yaml/.yml/.json config file; any problem is a `ConfigError`.
+
+    YAML aliases (`*name`) are refused: expanding them is how a few hundred bytes become
+    gigabytes (a "billion laughs"), and a pipeline config has no need for them.
+    """
+    if not path.is_file():
+        raise ConfigError(f"pipeline config file {str(path)!r} not found")
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"pipeline config {str(path)!r} is {size:,} bytes; expected at most "
+            f"{MAX_CONFIG_BYTES:,} (a config file, not data)"
+        )
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else _load_yaml(text)
+    except ConfigError as exc:
+        raise ConfigError(f"pipeline config {str(path)!r}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"pipeline config {str(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise ConfigError(f"pipeline config {str(path)!r} is not valid: {exc}") from None
+    except Exception as exc:  # yaml.YAMLError, RecursionError from absurd nesting
+        raise ConfigError(
+            f"pipeline config {str(path)!r} is not valid YAML: {_short(str(exc))}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"pipeline config {str(path)!r} must hold a mapping, got {type(data).__name__}"
+        )
+    return data
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        """`yaml.SafeLoader` that refuses aliases before expanding any."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise ConfigError(
+                    f"YAML alias at line {mark.line + 1}: aliases (*name) are not allowed in "
+                    "a pipeline config; write the value out"
+                )
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_config(source: PipelineConfig | Mapping[str, Any] | str | Path | None) -> PipelineConfig:
@@ -220,30 +290,9 @@ def load_config(source: PipelineConfig | Mapping[str, Any] | str | Path | None) 
     if isinstance(source, PipelineConfig):
         return source
     if isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"pipeline config file {str(path)!r} not found")
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                import yaml
-
-                data = yaml.safe_load(text)
-        except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError
-            raise ConfigError(f"pipeline config {str(path)!r} is not valid: {exc}") from exc
-        except Exception as exc:  # yaml.YAMLError does not subclass ValueError
-            raise ConfigError(f"pipeline config {str(path)!r} is not valid YAML: {exc}") from exc
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise ConfigError(
-                f"pipeline config {str(path)!r} must hold a mapping, got {type(data).__name__}"
-            )
-        source = data
+        source = read_config_file(Path(source))
     if not isinstance(source, Mapping):
-        raise ConfigError(f"pipeline config must be a mapping or a file path, got {source!r:.80}")
+        raise ConfigError(f"pipeline config must be a mapping or a file path, got {_short(source)}")
     try:
         config = PipelineConfig.model_validate(dict(source))
     except ValidationError as exc:
