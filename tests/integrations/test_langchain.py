@@ -41,3 +41,13 @@ def test_filters_batch_and_chain(index: BM25Index) -> None:
 def test_rejects_what_is_not_a_retriever() -> None:
     with pytest.raises((ConfigError, ValueError), match="expected a ragkit retriever"):
         RagkitRetriever(retriever="acme.idx")
+
+
+def test_over_a_pipeline_with_config_filters(index: BM25Index) -> None:
+    from ragkit.pipeline import HybridPipeline
+    from ragkit.pipeline.config import load_config
+
+    pipe = HybridPipeline({"bm25": index}, config=load_config({"filters": {"ticker": "ACME"}}))
+    docs = RagkitRetriever(retriever=pipe, k=3).invoke("results and debt")
+    assert docs and {d.metadata["doc_id"] for d in docs} == {"acme-2024"}
+    assert all(d.metadata["section_path"][0] == "Annual report 2024" for d in docs)
