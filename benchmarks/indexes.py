@@ -4,9 +4,12 @@ Prints one table: BM25 queries/s (ragkit bm25s backend vs raw bm25s vs raw rank-
 encoding passages/s (ragkit vs raw SentenceTransformer.encode on the same sample), FAISS
 flat/HNSW/IVF build time, queries/s and recall@10 against flat, hybrid single-query latency
 (p50/p95, query encoding included), concurrent/sequential ratio, index size and load time,
-and nDCG@10 of BM25 and dense on the SciFact test qrels (BM25 parameters tuned on train only).
+and nDCG@10 of BM25 and dense on the SciFact test qrels (BM25 parameters tuned on train only);
+then a second table of encoder backends side by side (torch float32, ONNX float32, ONNX int8,
+static-minilm): passages/s (rounds alternating between backends), hybrid query p50, dense and
+hybrid nDCG@10, model load time, and the float32 FLOP ceiling of these cores.
 
-Run: `.venv/bin/python benchmarks/indexes.py [--data DIR] [--sample N] [--json OUT]`.
+Run: `.venv/bin/python benchmarks/indexes.py [--data DIR] [--sample N] [--backend B] [--json OUT]`.
 The full corpus is embedded once into the embedding cache (about 10 minutes on 2 cores);
 later runs read it from there.
 """
@@ -28,11 +31,16 @@ import numpy as np
 from ragkit.bench.datasets import BeirDataset
 from ragkit.bench.registry import load_dataset
 from ragkit.indexes import BM25Index, DenseIndex, Embedder, HybridIndex
+from ragkit.indexes.embeddings import DEFAULT_BACKEND, STATIC_MODEL
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
+from ragkit.indexes.onnx_encoder import BACKENDS, OnnxEncoder
 from ragkit.settings import data_dir
 from ragkit.types import Chunk
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+#: MiniLM-L6 float32 cost per token and the float32 rate these 2 cores measured (issue 15)
+FLOP_PER_TOKEN = 21e6
+CORE_FLOPS = 82e9
 
 
 def load_scifact(
@@ -166,7 +174,7 @@ def bench_bm25(chunks: list[Chunk], queries: dict[str, str], qrels: dict) -> dic
 
 def bench_encode(chunks: list[Chunk], sample: int) -> dict[str, Any]:
     """Passages/s of ragkit's encoder (no cache) vs raw SentenceTransformer.encode."""
-    emb = Embedder(cache=False, show_progress=False)
+    emb = Embedder(cache=False, show_progress=False, backend="torch")
     texts = [c.search_text for c in chunks[:sample]]
     model = emb.model
     model.encode(texts[:8], batch_size=emb.batch_size)  # warm up
@@ -252,12 +260,63 @@ def bench_variant(
     return {f"{prefix}_{key}": value for key, value in res.items()}
 
 
+def bench_backends(
+    chunks: list[Chunk],
+    queries: dict[str, str],
+    qrels: dict,
+    bm25_params: tuple[float, float],
+    sample: int,
+    rounds: int = 2,
+) -> dict[str, Any]:
+    """Every encoder backend side by side: load s (a fresh model, export already cached),
+    passages/s on `sample` abstracts without the cache (rounds alternate between backends,
+    best round kept), vector agreement with torch, then `bench_variant` quality and latency
+    (full corpus through the cache), and the float32 FLOP ceiling in passages/s."""
+    res: dict[str, Any] = {"load_avg_start": os.getloadavg()[0]}
+    texts = [c.search_text for c in chunks[:sample]]
+    embs: dict[str, Embedder] = {}
+    for backend in BACKENDS:
+        Embedder(backend=backend, cache=False).encode_queries(["export once"])
+        emb = Embedder(backend=backend, cache=False, show_progress=False)
+        res[f"{backend}_load_s"] = _timed(lambda emb=emb: emb.encode_queries(["load"]))
+        emb.encode_raw(texts[:4])
+        embs[backend] = emb
+    best = {b: math.inf for b in BACKENDS}
+    vecs: dict[str, np.ndarray] = {}
+    for _ in range(rounds):
+        for backend, emb in embs.items():
+            start = time.perf_counter()
+            vecs[backend] = emb.encode_raw(texts)
+            best[backend] = min(best[backend], time.perf_counter() - start)
+    for backend in BACKENDS:
+        res[f"{backend}_pps"] = len(texts) / best[backend]
+    cos = np.sum(vecs["torch"] * vecs["onnx-int8"], axis=1)
+    res["int8_cos_min"], res["int8_cos_mean"] = float(cos.min()), float(cos.mean())
+    res["onnx_max_abs_diff"] = float(np.abs(vecs["torch"] - vecs["onnx"]).max())
+    model = embs["onnx-int8"].model
+    assert isinstance(model, OnnxEncoder)
+    tokens = [len(e.ids) for e in model.tokenizer.encode_batch(texts)]
+    res["mean_tokens"] = float(np.mean(tokens))
+    res["fp32_ceiling_pps"] = CORE_FLOPS / (FLOP_PER_TOKEN * res["mean_tokens"])
+    static = Embedder(STATIC_MODEL)
+    res["static_load_s"] = _timed(lambda: static.encode_queries(["load"]))
+    res["load_avg_end"] = os.getloadavg()[0]
+    for backend in BACKENDS:
+        emb = Embedder(backend=backend)
+        res.update(bench_variant(backend, emb, chunks, queries, qrels, bm25_params))
+    return res
+
+
 def bench_hybrid(
-    chunks: list[Chunk], queries: dict[str, str], qrels: dict, bm25_params: tuple[float, float]
+    chunks: list[Chunk],
+    queries: dict[str, str],
+    qrels: dict,
+    bm25_params: tuple[float, float],
+    backend: str = DEFAULT_BACKEND,
 ) -> dict[str, Any]:
     """Dense build time, `quality_and_latency`, size on disk and load time."""
     res: dict[str, Any] = {}
-    emb = Embedder()
+    emb = Embedder(backend=backend)
     start = time.perf_counter()
     dense = DenseIndex(emb)
     dense.add(chunks, show_progress=True)
@@ -276,25 +335,59 @@ def bench_hybrid(
     return res
 
 
+def print_backends(res: dict[str, Any]) -> None:
+    """The encoder-backend table (markdown), ratios against torch float32."""
+    base = res["torch_pps"]
+    print(f"\nencoder backends on SciFact, 2 cores; load average {res['load_avg_start']:.1f} "
+          f"-> {res['load_avg_end']:.1f}; {res['mean_tokens']:.0f} tokens per passage")  # fmt: skip
+    print("| backend | passages/s | vs torch | hybrid query p50 ms | dense nDCG@10 | "
+          "hybrid nDCG@10 | model load s |\n|---|---|---|---|---|---|---|")  # fmt: skip
+    for name in (*BACKENDS, "static"):
+        pps = res[f"{name}_pps"]
+        print(
+            f"| {STATIC_MODEL if name == 'static' else name} | {pps:.1f} | {pps / base:.2f}x | "
+            f"{res[f'{name}_hybrid_p50_ms']:.1f} | {res[f'{name}_dense_ndcg10_test']:.3f} | "
+            f"{res[f'{name}_hybrid_ndcg10_test']:.3f} | {res[f'{name}_load_s']:.2f} |"
+        )
+    ceiling = res["fp32_ceiling_pps"]
+    print(f"| float32 FLOP ceiling (21 MFLOP/token at 82 GFLOP/s) | {ceiling:.1f} | "
+          f"{ceiling / base:.2f}x | | | | |")  # fmt: skip
+    print(
+        f"int8 vs torch cosine min / mean {res['int8_cos_min']:.4f} / "
+        f"{res['int8_cos_mean']:.4f}; onnx vs torch max abs diff {res['onnx_max_abs_diff']:.1e}\n"
+    )
+
+
 def main() -> None:
     """Run everything once and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=data_dir() / "beir" / "scifact")
     ap.add_argument("--sample", type=int, default=200, help="passages for the encode comparison")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=DEFAULT_BACKEND,
+        help=f"encoder backend of the main hybrid index (default {DEFAULT_BACKEND})",
+    )
+    ap.add_argument("--backends-only", action="store_true", help="only the backend table")
     args = ap.parse_args()
     chunks, queries, qrels = load_scifact(args.data)
     res: dict[str, Any] = {"docs": len(chunks), "test_queries": len(qrels["test"])}
     res.update(bench_bm25(chunks, queries, qrels))
     res.update(bench_encode(chunks, args.sample))
-    res.update(bench_hybrid(chunks, queries, qrels, (res["bm25_k1"], res["bm25_b"])))
-    res.update(bench_faiss(res.pop("_vectors"), res.pop("_qvecs")))
     bm25_params = (res["bm25_k1"], res["bm25_b"])
-    for prefix, emb in (
-        ("int8", Embedder(query_int8=True)),
-        ("static", Embedder("static-minilm")),
-    ):
-        res.update(bench_variant(prefix, emb, chunks, queries, qrels, bm25_params))
+    res.update(bench_backends(chunks, queries, qrels, bm25_params, args.sample))
+    res.update(bench_variant("static", Embedder(STATIC_MODEL), chunks, queries, qrels, bm25_params))
+    print_backends(res)
+    if args.backends_only:
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=2, default=float))
+        return
+    res.update(bench_hybrid(chunks, queries, qrels, bm25_params, args.backend))
+    res.update(bench_faiss(res.pop("_vectors"), res.pop("_qvecs")))
+    emb = Embedder(backend="torch", query_int8=True)
+    res.update(bench_variant("int8", emb, chunks, queries, qrels, bm25_params))
 
     rows = [
         ("corpus", f"{res['docs']} docs, {res['test_queries']} test queries"),

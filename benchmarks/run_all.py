@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default=None, help="comma-separated phases (scifact,...)")
     p.add_argument("--reranker", default=None, help="cross-encoder folder for hybrid-rerank")
     p.add_argument("--limit", type=int, default=None, help="first N queries per dataset")
+    p.add_argument("--backend", default=None, choices=("torch", "onnx", "onnx-int8"),
+                   help="encoder backend (default: onnx-int8 on CPU with onnxruntime)")  # fmt: skip
     args = p.parse_args(argv)
     data = Path(args.data)
     wanted = set(args.only.split(",")) if args.only else None
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         metadata = data / "financebench" / "financebench_document_information.jsonl"
         env = BenchEnv(
             dataset,
+            backend=args.backend,
             reranker=args.reranker,
             metadata_file=metadata if label == "financebench" and metadata.is_file() else None,
         )

@@ -52,6 +52,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--limit", type=int, default=None, help="run only the first N queries")
     p.add_argument("--model", default=None, help="embedding model (default: packaged MiniLM)")
     p.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "onnx-int8"),
+        default=None,
+        help="encoder backend (default: onnx-int8 on CPU when onnxruntime is installed)",
+    )
+    p.add_argument(
         "--reranker", default=None, help="cross-encoder model folder (enables hybrid-rerank)"
     )
     p.add_argument(
@@ -81,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     env = BenchEnv(
         dataset,
         model=args.model,
+        backend=args.backend,
         reranker=args.reranker,
         llm=args.llm,
         metadata_file=args.metadata,

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ragkit.indexes.faiss_index import INDEX_TYPES
+from ragkit.indexes.onnx_encoder import BACKENDS
 from ragkit.models import DEFAULT_EMBEDDING_MODEL, STATIC_EMBEDDING_MODEL
 
 _MODES = ("hybrid", "dense", "bm25")
@@ -54,6 +55,13 @@ def _add_index(subparsers: Any) -> None:
         metavar="M",
         help=f"embedding model: {DEFAULT_EMBEDDING_MODEL} (packaged, default), "
         f"{STATIC_EMBEDDING_MODEL} (fast), or a local sentence-transformers folder",
+    )
+    index.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="encoder backend: torch (float32), onnx (float32 ONNX Runtime) or onnx-int8 "
+        "(default on CPU when onnxruntime is installed: ~4x faster passages, same quality)",
     )
     index.add_argument(
         "--index-type",
@@ -186,6 +194,7 @@ def _index(args: argparse.Namespace) -> int:
         bm25_backend=args.bm25_backend,
         show_progress=True,
         executor="local" if args.ray is None else "ray",
+        backend=args.backend,
     )
     path = index.save(args.out)
     err.write(

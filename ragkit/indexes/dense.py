@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ragkit.errors import IndexFormatError, IndexStateError
+from ragkit.errors import ConfigError, IndexFormatError, IndexStateError
 from ragkit.indexes.base import ChunkIndex
-from ragkit.indexes.embeddings import Embedder
+from ragkit.indexes.embeddings import Embedder, vectors_compatible
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
 from ragkit.indexes.store import ChunkStore, load_committed
 from ragkit.types import Chunk
@@ -32,6 +32,8 @@ class DenseIndex(ChunkIndex):
         embedder: an `Embedder`, or a model name/folder for one (default: packaged MiniLM).
         index_type: ``"auto"`` (by corpus size), ``"flat"`` (exact), ``"hnsw"``, ``"ivf"`` or
             ``"ivfpq"``; other FAISS knobs are `FaissParams` fields given as keywords.
+        backend: the encoder backend of a new embedder (``"torch"``, ``"onnx"``,
+            ``"onnx-int8"``; default `embeddings.DEFAULT_BACKEND`), or a check on a given one.
     """
 
     source = "dense"
@@ -41,10 +43,15 @@ class DenseIndex(ChunkIndex):
         embedder: Embedder | str | None = None,
         *,
         index_type: str = "auto",
+        backend: str | None = None,
         **faiss_params: Any,
     ) -> None:
         super().__init__()
-        self.embedder = embedder if isinstance(embedder, Embedder) else Embedder(embedder)
+        if not isinstance(embedder, Embedder):
+            embedder = Embedder(embedder, backend=backend)
+        elif backend is not None and embedder.backend != backend:
+            raise ConfigError(f"backend={backend!r} but the embedder's is {embedder.backend!r}")
+        self.embedder = embedder
         self.faiss_params = FaissParams(index_type=index_type, **faiss_params)
         self._vectors: np.ndarray | None = None  # (n, dim) float32, row-aligned with the store
         self._vindex: VectorIndex | None = None
@@ -185,6 +192,13 @@ class DenseIndex(ChunkIndex):
                 f"{built['model']!r} (dim {dim}); the embedder given is "
                 f"{self.embedder.model_name!r}: load it with that model"
             )
+        backend = built.get("backend", "torch")  # indexes from before backends: torch
+        if not vectors_compatible(backend, self.embedder.backend):
+            raise IndexFormatError(
+                f"the index in {folder} holds {backend} vectors; the embedder given encodes "
+                f"with backend {self.embedder.backend!r}, whose vectors differ: load it with "
+                f"Embedder(backend={backend!r}) (or no embedder), or rebuild the index"
+            )
         if vecs.ndim != 2 or vecs.shape[0] != len(store) or vecs.shape[1] != dim:
             raise IndexFormatError(
                 f"embeddings in {folder} have shape {vecs.shape}; expected ({len(store)}, {dim})"
@@ -234,6 +248,7 @@ class DenseIndex(ChunkIndex):
                     query_prefix=emb["query_prefix"],
                     passage_prefix=emb["passage_prefix"],
                     batch_size=emb["batch_size"],
+                    backend=emb.get("backend", "torch"),
                 )
             faiss = dict(params["faiss"])
             index_type = faiss.pop("index_type")

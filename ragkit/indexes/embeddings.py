@@ -28,6 +28,7 @@ import numpy as np
 from ragkit.errors import ConfigError, DependencyError
 from ragkit.indexes.onnx_encoder import (
     ONNX_BACKENDS,
+    RECIPE,
     OnnxEncoder,
     check_backend,
     onnxruntime_available,
@@ -305,10 +306,11 @@ class Embedder:
     def model_id(self) -> str:
         """The cache's model key: name and dimension, for a local model folder its content
         digest (a different model, or a folder retrained in place, never shares vectors), and
-        for int8 the backend (int8 and float32 vectors never mix; torch and onnx share)."""
+        for int8 the backend and quantisation recipe (int8 and float32 vectors never mix;
+        torch and onnx float32 share)."""
         digest = model_digest(self.model_name)
         base = f"{self.model_name}|{self.dim}" + (f"|{digest}" if digest else "")
-        return f"{base}|onnx-int8" if self.backend == "onnx-int8" else base
+        return f"{base}|onnx-int8-{RECIPE}" if self.backend == "onnx-int8" else base
 
     @property
     def cache(self) -> EmbeddingCache | None:

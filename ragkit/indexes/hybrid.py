@@ -104,16 +104,18 @@ class HybridIndex(Persisted):
         show_progress: bool | None = None,
         executor: str = "local",
         ray_options: Mapping[str, Any] | None = None,
+        backend: str | None = None,
         **kwargs: Any,
     ) -> HybridIndex:
         """Index `chunks` on both sides (concurrently); keyword arguments go to `__init__`.
         `executor="ray"` embeds the passages on a Ray Data actor pool (`ragkit.scale`,
-        `ray_options` for `ray_backend.embed_passages`); the index is the same."""
+        `ray_options` for `ray_backend.embed_passages`); the index is the same. `backend`:
+        the encoder backend ("torch", "onnx", "onnx-int8"; default: the embedder's default)."""
         if executor not in ("local", "ray"):
             raise ConfigError(f"unknown executor {executor!r}; expected 'local' or 'ray'")
         index = cls(
             BM25Index(analyzer, backend=bm25_backend),
-            DenseIndex(model, index_type=index_type),
+            DenseIndex(model, index_type=index_type, backend=backend),
             **kwargs,
         )
         if executor == "ray":

@@ -1,0 +1,185 @@
+"""Encoder backends (torch float32, ONNX float32, ONNX int8): vector agreement, cache keys,
+the manifest guard against mixed backends, export caching and the missing-onnxruntime error."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ragkit.errors import ConfigError, DependencyError, IndexFormatError
+from ragkit.indexes import DenseIndex, Embedder, EmbeddingCache, HybridIndex, onnx_encoder
+from ragkit.models import packaged_model_path
+from ragkit.settings import data_dir
+from tests.indexes.conftest import make_chunks, scifact_docs
+
+pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+
+#: Share of the float32 top-10 that the int8 top-10 must keep, per query (mean).
+TOP10_OVERLAP = 0.8
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private cache folder holding both ONNX files: exported once into the user's cache
+    (reused by later sessions), copied here."""
+    for backend in onnx_encoder.ONNX_BACKENDS:
+        onnx_encoder.onnx_model_file(packaged_model_path(), backend)
+    root = tmp_path_factory.mktemp("onnx-cache")
+    old = os.environ.get("RAGKIT_CACHE")
+    os.environ["RAGKIT_CACHE"] = str(root)
+    for backend in onnx_encoder.ONNX_BACKENDS:
+        onnx_encoder.onnx_model_file(packaged_model_path(), backend)
+    yield root
+    if old is None:
+        os.environ.pop("RAGKIT_CACHE", None)
+    else:
+        os.environ["RAGKIT_CACHE"] = old
+
+
+@pytest.fixture(scope="module")
+def encoders(onnx_cache: Path) -> dict[str, Embedder]:
+    """One cache-less embedder per backend."""
+    return {b: Embedder(backend=b, cache=False) for b in onnx_encoder.BACKENDS}
+
+
+def _passages() -> list[str]:
+    return [c.search_text for c in make_chunks()]
+
+
+def test_onnx_float32_matches_torch(encoders: dict[str, Embedder]) -> None:
+    texts = _passages()[:12]
+    torch_vecs = encoders["torch"].encode_passages(texts)
+    onnx_vecs = encoders["onnx"].encode_passages(texts)
+    # so close that the two share cached vectors (one cache key)
+    assert np.abs(torch_vecs - onnx_vecs).max() < 1e-5
+    assert encoders["torch"].model_id == encoders["onnx"].model_id
+
+
+def test_int8_vectors_close_to_float32(encoders: dict[str, Embedder]) -> None:
+    texts = _passages()
+    f32 = encoders["onnx"].encode_passages(texts)
+    i8 = encoders["onnx-int8"].encode_passages(texts)
+    cosine = np.sum(f32 * i8, axis=1)
+    assert cosine.min() >= 0.99, cosine.min()
+    assert np.allclose(np.linalg.norm(i8, axis=1), 1.0, atol=1e-4)
+    assert encoders["onnx-int8"].model_id != encoders["onnx"].model_id
+
+
+def test_int8_vector_does_not_depend_on_batch(encoders: dict[str, Embedder]) -> None:
+    texts = _passages()
+    emb = encoders["onnx-int8"]
+    together = emb.encode_raw(texts)
+    alone = np.stack([emb.encode_raw([t])[0] for t in texts[:5]])
+    assert np.array_equal(together[:5], alone)
+    query = emb.encode_queries(["How many employees did Acme have?"])
+    assert np.array_equal(query[0], emb.encode_raw(["How many employees did Acme have?"])[0])
+
+
+def test_int8_keeps_float32_top10(encoders: dict[str, Embedder]) -> None:
+    folder = data_dir() / "beir" / "scifact"
+    if not (folder / "corpus.jsonl").is_file():
+        pytest.skip(f"SciFact not found under {folder}")
+    docs = [text for _, text in scifact_docs(folder, 80)]
+    queries = [
+        "Vitamin D supplementation reduces the risk of fractures in older adults.",
+        "Obesity is associated with insulin resistance.",
+        "Tumour suppressor genes are silenced by DNA methylation in cancer cells.",
+        "Antibiotic resistance spreads between bacteria by horizontal gene transfer.",
+        "Regular exercise lowers blood pressure.",
+        "Smoking increases the risk of lung cancer.",
+    ]
+    top: dict[str, np.ndarray] = {}
+    for backend in ("onnx", "onnx-int8"):
+        emb = encoders[backend]
+        scores = emb.encode_queries(queries) @ emb.encode_raw(docs).T
+        top[backend] = np.argsort(-scores, axis=1)[:, :10]
+    overlap = [
+        len(set(a) & set(b)) / 10 for a, b in zip(top["onnx"], top["onnx-int8"], strict=True)
+    ]
+    assert float(np.mean(overlap)) >= TOP10_OVERLAP, overlap
+
+
+def test_cache_never_serves_int8_as_float32(onnx_cache: Path, tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "emb.sqlite")
+    texts = _passages()[:6]
+    int8 = Embedder(backend="onnx-int8", cache=cache)
+    int8.encode_passages(texts)
+    assert int8.last_stats.computed == 6
+    float32 = Embedder(backend="onnx", cache=cache)
+    float32.encode_passages(texts)
+    assert (float32.last_stats.reused, float32.last_stats.computed) == (0, 6)
+    again = Embedder(backend="onnx-int8", cache=cache)
+    again.encode_passages(texts)
+    assert (again.last_stats.reused, again.last_stats.computed) == (6, 0)
+
+
+def test_manifest_guards_against_mixed_backends(onnx_cache: Path, tmp_path: Path) -> None:
+    chunks = make_chunks()
+    index = HybridIndex.build(chunks, backend="onnx-int8", index_type="flat")
+    assert index.dense.embedder.backend == "onnx-int8"
+    path = index.save(tmp_path / "int8.idx")
+    with pytest.raises(IndexFormatError, match="onnx-int8"):
+        HybridIndex.load(path, embedder=Embedder(backend="torch", cache=False))
+    loaded = HybridIndex.load(path)  # the manifest's backend
+    assert loaded.dense.embedder.backend == "onnx-int8"
+    hit = loaded.search_one("How many full-time employees did Acme employ?", 3, mode="dense")
+    assert hit[0].chunk is not None and "12,407" in hit[0].chunk.text
+
+    dense = DenseIndex(Embedder(backend="onnx", cache=False), index_type="flat")
+    dense.add(chunks)
+    folder = dense.save(tmp_path / "f32.idx")
+    shared = DenseIndex.load(folder, embedder=Embedder(backend="torch", cache=False))
+    assert shared.embedder.backend == "torch"  # float32 vectors: torch and onnx interchange
+    with pytest.raises(IndexFormatError, match="backend"):
+        DenseIndex.load(folder, embedder=Embedder(backend="onnx-int8", cache=False))
+    with pytest.raises(ConfigError, match="backend"):
+        DenseIndex(Embedder(backend="torch", cache=False), backend="onnx-int8")
+
+
+def test_export_is_cached(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_export(*args: object) -> None:
+        raise AssertionError("exported again")
+
+    model = packaged_model_path()
+    files = {b: onnx_encoder.onnx_model_file(model, b) for b in onnx_encoder.ONNX_BACKENDS}
+    stamps = {b: f.stat().st_mtime_ns for b, f in files.items()}
+    monkeypatch.setattr(onnx_encoder, "_export_float", no_export)
+    monkeypatch.setattr(onnx_encoder, "_quantize", no_export)
+    for backend, file in files.items():
+        assert onnx_encoder.onnx_model_file(model, backend) == file
+        assert file.stat().st_mtime_ns == stamps[backend]
+    assert Embedder(backend="onnx-int8", cache=False).encode_queries(["revenue"]).shape == (1, 384)
+    # int8 MatMul weights; the word-embedding table stays float32
+    assert files["onnx-int8"].stat().st_size < files["onnx"].stat().st_size * 0.7
+
+
+def test_missing_onnxruntime_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime -> ImportError
+    with pytest.raises(DependencyError, match=r"ragkit\[onnx\]"):
+        Embedder(backend="onnx-int8", cache=False).encode_queries(["net income"])
+    assert Embedder(cache=False).backend == "torch"  # the default falls back
+
+
+def test_unknown_backend_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="onnx-int8"):
+        Embedder(backend="int4")
+
+
+def test_reuse_counts_are_logged(
+    onnx_cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = EmbeddingCache(tmp_path / "emb.sqlite")
+    texts = _passages()
+    Embedder(backend="onnx-int8", cache=cache).encode_passages(texts[:5])
+    emb = Embedder(backend="onnx-int8", cache=cache)
+    with caplog.at_level(logging.INFO, logger="ragkit.indexes.embeddings"):
+        emb.encode_passages(texts)
+    assert emb.last_stats.reused == 5
+    assert emb.last_stats.computed == len(set(texts)) - 5
+    assert f"5 reused from the cache, {len(set(texts)) - 5} to compute" in caplog.text
