@@ -17,7 +17,7 @@ from typing import Any
 from ragkit.chunkers.common import TokenBudget, base_metadata, link_references, statement_of
 from ragkit.chunkers.footnotes import footnotes_for, markers_in
 from ragkit.chunkers.references import SectionIndex
-from ragkit.chunkers.text_units import pack_token_ranges, sentence_spans
+from ragkit.chunkers.text_units import pack_token_ranges, sentence_spans, text_segments
 from ragkit.chunkers.tokenizer import TokenCounter
 from ragkit.types import PATH_SEPARATOR, Block, Chunk, ChunkKind, Document, Section, stable_id
 
@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 #: Separator between packed blocks inside one chunk.
 BLOCK_SEPARATOR = "\n\n"
+#: Prose longer than this (characters) is tokenized and cut one segment at a time
+#: (`text_segments`), so memory stays bounded however long a paragraph is; no paragraph of a
+#: real filing comes near it.
+LONG_PROSE_CHARS = 50_000
 
 
 @dataclass(slots=True)
@@ -127,12 +131,18 @@ class _DocumentChunking:
         prose.discard("")
         unique = sorted(texts - prose)
         self.counts = dict(zip(unique, self.tok.count_batch(unique), strict=True))
-        # Prose keeps its encodings: long paragraphs are cut at their token offsets.
-        ordered = sorted(prose)
-        for text, enc in zip(ordered, self.tok.encode_batch(ordered), strict=True):
-            self.counts[text] = len(enc.ids)
-            if len(enc.ids) > self.limit // 2:
-                self.encodings[text] = enc
+        # Prose keeps its encodings: long paragraphs are cut at their token offsets. Very
+        # long prose is counted segment by segment and never encoded whole.
+        long = sorted(t for t in prose if len(t) > LONG_PROSE_CHARS)
+        for text in long:
+            self.counts[text] = sum(self.tok.count_batch(_segments(text)))
+        ordered = sorted(prose.difference(long))
+        for start in range(0, len(ordered), _ENCODE_BATCH):
+            batch = ordered[start : start + _ENCODE_BATCH]
+            for text, enc in zip(batch, self.tok.encode_batch(batch), strict=True):
+                self.counts[text] = len(enc.ids)
+                if len(enc.ids) > self.limit // 2:
+                    self.encodings[text] = enc
         self.counts[""] = 0
 
     def count(self, text: str) -> int:
@@ -292,6 +302,8 @@ class _DocumentChunking:
             return []
         if n + pre_tokens <= budget:
             return [_Atom(BLOCK_SEPARATOR.join([*pre_texts, text]), n + pre_tokens, "prose", pages)]
+        if len(text) > LONG_PROSE_CHARS:
+            return self._long_prose_atoms(text, page, budget, prefix)
         enc = self.encodings.get(text)
         offsets = list(enc.offsets) if enc is not None else self.tok.offsets(text)
         ranges = pack_token_ranges(text, offsets, budget - pre_tokens, budget, self.overlap)
@@ -309,6 +321,21 @@ class _DocumentChunking:
                 )
             else:
                 atoms.append(_Atom(piece, b - a, "prose", (page,) if page is not None else ()))
+        return atoms
+
+    def _long_prose_atoms(
+        self,
+        text: str,
+        page: int | None,
+        budget: int,
+        prefix: tuple[list[str], int, tuple[int, ...]],
+    ) -> list[_Atom]:
+        """Atoms of prose too long to tokenize at once: each segment is cut on its own (the
+        prefix joins the first), so at most one segment's offsets are held at a time."""
+        atoms: list[_Atom] = []
+        for k, segment in enumerate(_segments(text)):
+            first = prefix if k == 0 else ([], 0, ())
+            atoms.extend(self._prose_atoms(segment, self.count(segment), page, budget, first))
         return atoms
 
     def _table_atoms(
@@ -346,6 +373,16 @@ class _DocumentChunking:
         if notes:
             parts.append("\n".join(notes))
         return BLOCK_SEPARATOR.join(p for p in parts if p)
+
+
+def _segments(text: str) -> list[str]:
+    """`text` cut into pieces of at most a fifth of `LONG_PROSE_CHARS` (stripped)."""
+    pieces = (text[a:b].strip() for a, b in text_segments(text, LONG_PROSE_CHARS // 5))
+    return [p for p in pieces if p]
+
+
+#: Paragraphs tokenized per `encode_batch` call (bounds the encodings held at once).
+_ENCODE_BATCH = 512
 
 
 class _TableSplit:

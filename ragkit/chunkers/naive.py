@@ -7,11 +7,13 @@ sections and tables, and carry no section path.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 from ragkit.chunkers.common import TokenBudget, base_metadata, link_references, statement_of
 from ragkit.chunkers.references import SectionIndex
+from ragkit.chunkers.text_units import text_segments
 from ragkit.chunkers.tokenizer import TokenCounter
 from ragkit.types import Chunk, Document, Section, stable_id
 
@@ -76,7 +78,7 @@ class NaiveChunker(TokenBudget):
         """Token windows over the document's whole text, in order."""
         tok = self.tokenizer
         text, page_spans = document_text_with_pages(doc)
-        offsets = tok.offsets(text)
+        offsets = token_offsets(tok, text)
         window = self.max_tokens - tok.n_special
         ranges = word_windows(text, offsets, window, min(self.overlap_tokens, window // 2))
         index = SectionIndex(doc)
@@ -113,6 +115,49 @@ class NaiveChunker(TokenBudget):
     def chunk_many(self, docs: Sequence[Document]) -> list[Chunk]:
         """The chunks of several documents, one after the other."""
         return [c for doc in docs for c in self.chunk(doc)]
+
+
+class TokenOffsets(Sequence[tuple[int, int]]):
+    """The character spans of a text's tokens held in two integer arrays (16 bytes a token,
+    not a list of tuples and a whole-text encoding)."""
+
+    def __init__(self) -> None:
+        self.starts = array("q")
+        self.ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, int]]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(i, slice):
+            return list(zip(self.starts[i], self.ends[i], strict=True))
+        return self.starts[i], self.ends[i]
+
+
+def token_offsets(tok: TokenCounter, text: str) -> TokenOffsets:
+    """Every token's character span in `text`, tokenized segment by segment (cut before
+    whitespace, so the tokens are the whole text's) in batches: memory stays linear and small."""
+    out = TokenOffsets()
+    segments = text_segments(text, _SEGMENT_CHARS)
+    for first in range(0, len(segments), _SEGMENT_BATCH):
+        batch = segments[first : first + _SEGMENT_BATCH]
+        encodings = tok.encode_batch([text[a:b] for a, b in batch])
+        for (a, _), enc in zip(batch, encodings, strict=True):
+            for start, end in enc.offsets:
+                out.starts.append(a + start)
+                out.ends.append(a + end)
+    return out
+
+
+#: Characters tokenized per segment, and segments per batch, by `token_offsets`.
+_SEGMENT_CHARS = 20_000
+_SEGMENT_BATCH = 16
 
 
 def word_windows(

@@ -123,3 +123,27 @@ def pack_token_ranges(
                 cur = next((k for k in range(lo, end) if _word_start(text, offsets, k)), nxt)
             cur = min(cur, nxt)
     return ranges
+
+
+def text_segments(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Character spans of at most `max_chars` covering `text` in order, each cut just before a
+    space (after a sentence end when one lies in the span's second half).
+
+    Word-piece tokenizers never join tokens across whitespace, so tokenizing the segments one
+    by one gives the whole text's tokens while holding only one segment's encoding at a time.
+    """
+    spans: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > max_chars:
+        limit = start + max_chars
+        cut = text.rfind(". ", start + max_chars // 2, limit)
+        if cut >= 0:
+            cut += 1
+        else:
+            cut = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
+            if cut <= start:
+                cut = limit  # no space at all: a cut inside a "word" of max_chars letters
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, n))
+    return spans
