@@ -136,7 +136,10 @@ def _hammer(requests: list[Callable[[str], Any]], per_thread: int) -> tuple[floa
 
 
 def _pipeline(index: HybridIndex, reranker_dir: Path | None = None) -> HybridPipeline:
-    config: dict[str, Any] = {"routing": {"enabled": True}, "fusion": {"method": "rrf"}}
+    config: dict[str, Any] = {
+        "routing": {"enabled": True, "min_chunks": 4},  # narrow to the company named
+        "fusion": {"method": "rrf"},
+    }
     if reranker_dir is not None:
         config["reranker"] = {"spec": f"cross-encoder:{reranker_dir}", "depth": 20}
     return HybridPipeline.from_index(index, config)
