@@ -183,3 +183,17 @@ def test_reuse_counts_are_logged(
     assert emb.last_stats.reused == 5
     assert emb.last_stats.computed == len(set(texts)) - 5
     assert f"5 reused from the cache, {len(set(texts)) - 5} to compute" in caplog.text
+
+
+def test_cli_index_backend_recorded(
+    onnx_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ragkit.cli import main
+
+    filing = Path(__file__).resolve().parents[2] / "examples" / "filings" / "acme-10k-fy2024.htm"
+    out = tmp_path / "acme.idx"
+    assert main(["index", str(filing), "--out", str(out), "--backend", "onnx-int8"]) == 0
+    assert HybridIndex.load(out).dense.embedder.backend == "onnx-int8"
+    capsys.readouterr()
+    assert main(["search", str(out), "remaining lease terms", "-k", "2", "--json"]) == 0
+    assert "acme" in capsys.readouterr().out.lower()
