@@ -9,6 +9,7 @@ tables into table blocks with header rows and footnotes, and read the filing met
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import Counter
@@ -330,10 +331,8 @@ def _enclosing(cands: list[Candidate], pos: int) -> str | None:
 
 
 def _next_after(sorted_positions: list[int], pos: int, default: int) -> int:
-    for p in sorted_positions:
-        if p > pos:
-            return p
-    return default
+    i = bisect.bisect_right(sorted_positions, pos)
+    return sorted_positions[i] if i < len(sorted_positions) else default
 
 
 def _merge_title(

@@ -11,6 +11,7 @@ Of an item listed several times
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from typing import Any
@@ -259,13 +260,16 @@ def _structure(
             cands.append(Candidate(i, "note", mn[0], t, ("note", mn[0])))
 
     def ends(cs: list[Candidate], bounds: list[int]) -> list[int]:
-        return [next((p for p in bounds if p > c.pos), n) for c in cs]
+        """The first bound after each candidate (bounds sorted): a binary search each."""
+        found = (bisect.bisect_right(bounds, c.pos) for c in cs)
+        return [bounds[i] if i < len(bounds) else n for i in found]
 
     # a table of contents lists the items with almost no text between them: skip that run
     items = [c for c in cands if c.kind == "item"]
     item_bounds = sorted(c.pos for c in cands if c.kind in ("part", "item"))
     body_items = drop_toc_run(items, ends(items, item_bounds), weight, min_chars=120)
-    last_toc = max((c.pos for c in items if c not in body_items), default=-1)
+    kept_pos = {c.pos for c in body_items}
+    last_toc = max((c.pos for c in items if c.pos not in kept_pos), default=-1)
     items = body_items
     parts = [c for c in cands if c.kind == "part" and c.pos > last_toc]
     parts = choose_ordered(parts, ends(parts, [c.pos for c in parts]), weight, _ROMANS)
