@@ -82,8 +82,8 @@ class DenseIndex(ChunkIndex):
         new = list(chunks)
         if not new:
             return 0
-        with self._lock.write():
-            vecs = self.embedder.encode_passages([c.search_text for c in new], show_progress)
+        vecs = self.embedder.encode_passages([c.search_text for c in new], show_progress)
+        with self._lock.write():  # encoded outside the lock: searches go on meanwhile
             self.store.add(new)
             self._append(vecs)
             return len(new)

@@ -140,7 +140,8 @@ class HybridIndex(Persisted):
 
     # -- building -----------------------------------------------------------------------
     def add(self, chunks: Iterable[Chunk], show_progress: bool | None = None) -> int:
-        """Add chunks to both sides concurrently; returns how many were added."""
+        """Encode the new chunks (searches go on meanwhile), then add them to both sides at
+        once under the write lock; returns how many were added."""
         new = list(chunks)
         if not new:
             return 0
@@ -149,23 +150,25 @@ class HybridIndex(Persisted):
             if self.bm25.store.row(c.id) is not None:
                 raise ConfigError(f"chunk id {c.id!r} (document {c.doc_id!r}) is already indexed")
 
-        def timed(name: str, fn: Any, *args: Any) -> int:
+        def timed(name: str, fn: Any, *args: Any) -> Any:
             start = time.perf_counter()
-            n = fn(*args)
+            value = fn(*args)
             self.timings[name] = time.perf_counter() - start
-            return int(n)
+            return value
 
+        # encode outside the lock (searches go on meanwhile), then change both sides at once
+        dense_f = self._pool.submit(
+            timed, "dense", self._encode, [c.search_text for c in new], show_progress
+        )
+        try:
+            vectors = dense_f.result()
+        except BaseException:
+            # interrupted (Ctrl-C): do not wait for a long encode; nothing was changed
+            dense_f.cancel()
+            raise
         with self._lock.write():
-            # encode first in the background; BM25 indexes meanwhile in this thread
-            dense_f = self._pool.submit(timed, "dense", self.dense.add, new, show_progress)
-            try:
-                timed("bm25", self.bm25.add, new)
-            except BaseException:
-                # interrupted (Ctrl-C) or failed: do not wait for a long encode to finish;
-                # this in-memory index is no longer consistent, the saved folder is untouched
-                dense_f.cancel()
-                raise
-            dense_n = dense_f.result()
+            timed("bm25", self.bm25.add, new)
+            dense_n = self.dense.add_vectors(new, vectors)
         log.info(
             "indexed %d chunks (bm25 %.2fs, dense %.2fs)",
             dense_n,
@@ -173,6 +176,10 @@ class HybridIndex(Persisted):
             self.timings["dense"],
         )
         return dense_n
+
+    def _encode(self, texts: list[str], show_progress: bool | None) -> np.ndarray:
+        """Passage vectors of `texts` (through the embedding cache)."""
+        return np.asarray(self.dense.embedder.encode_passages(texts, show_progress))
 
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents from both sides; returns chunks removed."""
