@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from ragkit.indexes.analyzer import Analyzer
 from ragkit.indexes.bm25 import BM25Index
 from ragkit.indexes.embeddings import Embedder
 from ragkit.indexes.hybrid import DEFAULT_DEPTH, MODES, HybridIndex
+from ragkit.indexes.locking import ReadWriteLock
 from ragkit.indexes.store import ChunkStore
 from ragkit.retrievers import check_queries
 from ragkit.scale.merge import Merged, merge_runs
@@ -106,7 +106,7 @@ class ShardedIndex:
         self.depth = depth
         self.stats = TermStats()
         self._sizes = [int(n) for n in shards.call("size")]
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()  # searches share it; add, delete take it alone
 
     @classmethod
     def build(
@@ -220,14 +220,13 @@ class ShardedIndex:
             raise ConfigError(
                 f"chunk id {taken[0]!r} is already indexed; delete its document first"
             )
-        with self._lock:
-            vecs = self._embed([c.search_text for c in new], show_progress)
-            self._add_embedded(new, vecs)
+        vecs = self._embed([c.search_text for c in new], show_progress)  # searches go on
+        self._add_embedded(new, vecs)
         return len(new)
 
     def _add_embedded(self, new: list[Chunk], vecs: np.ndarray) -> None:
         """Route chunks with their vectors to their shards, then refresh the statistics."""
-        with self._lock:
+        with self._lock.write():
             n = self.n_shards
             owner = np.array([shard_of(c.doc_id, n) for c in new], dtype=np.int64)
             positions = np.arange(self.next_position, self.next_position + len(new))
@@ -243,7 +242,7 @@ class ShardedIndex:
     def delete(self, doc_ids: Iterable[str] | str) -> int:
         """Remove every chunk of the given documents; returns how many chunks went."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        with self._lock:
+        with self._lock.write():
             removed = sum(self.shards.call("delete", [(ids,)] * self.n_shards))
             if removed:
                 self._refresh()
@@ -293,6 +292,14 @@ class ShardedIndex:
         qs = self._check(queries, k, filters, mode)
         if not qs:
             return []
+        with self._lock.read():
+            return self._search(qs, int(k), filters, mode, depth)
+
+    def _search(
+        self, qs: list[str], k: int, filters: Mapping[str, Any] | None, mode: str,
+        depth: int | None,
+    ) -> list[list[Hit]]:  # fmt: skip
+        """`search` on checked queries, under the read lock."""
         if mode != "hybrid":
             runs = self._runs(qs, int(k), filters, dense=mode == "dense")[mode]
             return self._hits_of([[(m, i) for i in range(len(m))] for m in runs], mode, None)
@@ -364,7 +371,7 @@ class ShardedIndex:
         """Save shard by shard under one manifest (see `ragkit.scale.persist`)."""
         from ragkit.scale.persist import save_sharded
 
-        with self._lock:
+        with self._lock.read():
             return save_sharded(self, folder)
 
     @classmethod

@@ -185,3 +185,37 @@ def test_without_ray_the_error_names_the_extra(
 def test_positions_break_ties_like_rows(sharded: ShardedIndex) -> None:
     positions = np.concatenate(sharded.shards.call("positions_of"))
     assert sorted(positions.tolist()) == list(range(len(sharded)))
+
+
+def test_searches_run_safely_during_an_add(
+    synthetic_chunks: list[Chunk], scale_embedder: Embedder, single: HybridIndex
+) -> None:
+    import threading
+
+    docs = list(dict.fromkeys(c.doc_id for c in synthetic_chunks))
+    first = [c for c in synthetic_chunks if c.doc_id == docs[0]]
+    index = ShardedIndex.build(first, n_shards=2, model=scale_embedder)
+    errors: list[BaseException] = []
+    sizes: set[int] = set()
+    stop = threading.Event()
+
+    def searching() -> None:
+        while not stop.is_set():
+            try:
+                for hits in index.search(QUERIES, 5):
+                    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+                sizes.add(len(index))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=searching) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for d in docs[1:]:
+        index.add([c for c in synthetic_chunks if c.doc_id == d])
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors and len(sizes) >= 1
+    assert_same(single.search(QUERIES, 10), index.search(QUERIES, 10), "after concurrent adds")
