@@ -79,7 +79,7 @@ def embed_passages(
     texts: Sequence[str],
     embedder: Embedder,
     *,
-    workers: int = 1,
+    workers: int | None = None,
     cpus_per_worker: float = 1.0,
     gpus_per_worker: float = 0.0,
     batch_size: int = 256,
@@ -87,8 +87,16 @@ def embed_passages(
     encoder: type = EncodeBatch,
 ) -> np.ndarray:
     """Passage vectors of `texts` (the embedder's passage prefix applied), computed on a Ray
-    actor pool for the texts its cache lacks; same vectors and cache as `encode_passages`."""
+    actor pool for the texts its cache lacks; same vectors and cache as `encode_passages`.
+    `workers` defaults to one per GPU in the cluster, else one per 4 CPUs."""
     ray = connect()
+    if workers is None:  # one actor per GPU, else one per group of up to 4 cores
+        workers = default_workers()
+        res = ray.cluster_resources()
+        if res.get("GPU"):
+            gpus_per_worker = gpus_per_worker or 1.0
+        else:
+            cpus_per_worker = max(1.0, min(4.0, float(res.get("CPU", 1)) // workers))
     prefix = embedder.passage_prefix
     full = [prefix + t for t in texts]
     keys = [text_key(t) for t in full]
