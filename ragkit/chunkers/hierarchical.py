@@ -135,7 +135,11 @@ class _DocumentChunking:
         # long prose is counted segment by segment and never encoded whole.
         long = sorted(t for t in prose if len(t) > LONG_PROSE_CHARS)
         for text in long:
-            self.counts[text] = sum(self.tok.count_batch(_segments(text)))
+            segments = _segments(text)
+            self.counts[text] = sum(
+                sum(self.tok.count_batch(segments[i : i + _ENCODE_BATCH // 8]))
+                for i in range(0, len(segments), _ENCODE_BATCH // 8)
+            )
         ordered = sorted(prose.difference(long))
         for start in range(0, len(ordered), _ENCODE_BATCH):
             batch = ordered[start : start + _ENCODE_BATCH]
@@ -333,9 +337,15 @@ class _DocumentChunking:
         """Atoms of prose too long to tokenize at once: each segment is cut on its own (the
         prefix joins the first), so at most one segment's offsets are held at a time."""
         atoms: list[_Atom] = []
-        for k, segment in enumerate(_segments(text)):
-            first = prefix if k == 0 else ([], 0, ())
-            atoms.extend(self._prose_atoms(segment, self.count(segment), page, budget, first))
+        segments = _segments(text)
+        step = _ENCODE_BATCH // 32
+        for i in range(0, len(segments), step):
+            batch = segments[i : i + step]  # encoded together (in parallel), then dropped
+            for segment, enc in zip(batch, self.tok.encode_batch(batch), strict=True):
+                self.encodings[segment] = enc
+                first = prefix if not atoms else ([], 0, ())
+                atoms.extend(self._prose_atoms(segment, len(enc.ids), page, budget, first))
+                del self.encodings[segment]
         return atoms
 
     def _table_atoms(
