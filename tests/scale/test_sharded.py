@@ -219,3 +219,16 @@ def test_searches_run_safely_during_an_add(
         t.join()
     assert not errors and len(sizes) >= 1
     assert_same(single.search(QUERIES, 10), index.search(QUERIES, 10), "after concurrent adds")
+
+
+def test_routing_runs_unchanged(single: HybridIndex, sharded: ShardedIndex) -> None:
+    from ragkit.routing import RoutedRetriever, Router
+
+    def routed(index: Any) -> RoutedRetriever:
+        chunks = index.chunks
+        return RoutedRetriever(index.retrievers(), Router.from_chunks(chunks), chunks=chunks)
+
+    queries = [*QUERIES, "Acme Widgets 10-Q liquidity", "Orbital risk factors"]
+    expected = routed(single).search(queries, 5)
+    got = routed(sharded).search(queries, 5)
+    assert [[h.chunk_id for h in r] for r in expected] == [[h.chunk_id for h in r] for r in got]
