@@ -199,6 +199,7 @@ def test_trickling_server_honours_the_timeout_end_to_end(
     elapsed = time.monotonic() - start
     assert elapsed < 2 * (2.0 + 0.6) + 1.0, elapsed
     assert "after 2 attempt(s)" in str(info.value)
+    print(f"\n{name}: trickling server refused after {elapsed:.1f}s (timeout 2s, 1 retry)")
 
 
 @pytest.mark.parametrize("mode", ["declared_huge", "streamed_huge"])
