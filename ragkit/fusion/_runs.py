@@ -3,6 +3,7 @@ build the fused Hits."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,10 +46,22 @@ def fuse_hits(
     """Fuse Hit runs with `method` of `ragkit.fusion.core` (keys are chunk ids)."""
     w = resolve_weights(runs, weights)
     arrays = [
-        Run(run_name(r, i), [h.chunk_id for h in r], [float(h.score) for h in r])
+        Run(run_name(r, i), [h.chunk_id for h in r], finite_scores([float(h.score) for h in r]))
         for i, r in enumerate(runs)
     ]
     return build_hits(method, fuse_scores(method, arrays, w, **params), runs)
+
+
+def finite_scores(scores: list[float]) -> list[float]:
+    """Scores with NaN and infinities replaced so that normalisation cannot spread them to every
+    fused score: +inf just above the run's best finite score, -inf and NaN just below its worst
+    (a NaN is no evidence). A run of finite scores comes back unchanged."""
+    if all(math.isfinite(x) for x in scores):
+        return scores
+    finite = [x for x in scores if math.isfinite(x)]
+    top, bottom = (max(finite), min(finite)) if finite else (0.0, 0.0)
+    gap = max(1.0, top - bottom)
+    return [x if math.isfinite(x) else top + gap if x > 0 else bottom - gap for x in scores]
 
 
 def build_hits(method: str, fused: Mapping[Any, float], runs: Sequence[Sequence[Hit]]) -> list[Hit]:

@@ -67,9 +67,15 @@ _HAS_DIGIT = re.compile(r"\d").search
 _WORD_RE = re.compile(r"([a-z]+)(?:'[a-z]+)?")
 
 
+#: Longer digit strings are not amounts and are kept as written.
+_MAX_NUMBER_DIGITS = 40
+
+
 def canonical_number(text: str, scale: int = 1) -> str:
     """The canonical token of a number as written ("$45.2", scale 10**6 -> "45200000")."""
     raw = text.lstrip("$").replace(",", "")
+    if len(raw) > _MAX_NUMBER_DIGITS:
+        return raw  # not an amount: kept as written (int() refuses over 4,300 digits)
     try:
         value = Decimal(raw) * scale
     except InvalidOperation:  # pragma: no cover - the regex only passes digits
