@@ -216,3 +216,25 @@ def test_markdown_on_arbitrary_text(text: str) -> None:
 @settings(max_examples=2000, deadline=None)
 def test_soak_html_on_large_arbitrary_bytes(data: bytes) -> None:
     _parse_or_typed(parse_edgar_html, data)
+
+
+# -- PDF (pypdfium2): damaged and truncated files are typed errors --------------------------
+
+
+@given(st.lists(st.lists(st.lists(WORDS, min_size=2, max_size=6).map(" ".join), min_size=1,
+                         max_size=5), min_size=1, max_size=3),
+       st.integers(min_value=0, max_value=2000), st.binary(max_size=64))  # fmt: skip
+def test_pdf_pages_keep_words_and_damage_is_typed(
+    pages: list[list[str]], cut: int, junk: bytes
+) -> None:
+    pytest.importorskip("pypdfium2", reason="the pdf extra (pypdfium2) is not installed")
+    from ragkit.parsers.pdf import parse_pdf
+    from tests.parsers.pdf_samples import make_pdf
+
+    data = make_pdf(pages)
+    doc = _parse_or_typed(parse_pdf, data)
+    if doc is not None:  # too few letters per page is a typed refusal (a scanned PDF)
+        seen = _visible(doc)
+        assert not [w for line in sum(pages, []) for w in line.split() if w not in seen]
+    damaged = data[: len(data) - cut] + junk
+    _parse_or_typed(parse_pdf, damaged)
