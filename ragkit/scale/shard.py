@@ -171,12 +171,14 @@ class Shard:
             # filters are checked against the chunks held (a key or value this shard lacks
             # is refused): the driver raises only when every shard refuses, as one index would
             return {REFUSED: str(exc)}
-        out["bm25"] = [
-            _candidates(self, r, s) for r, s in self.index.bm25.search_rows(queries, depth, mask)
-        ]
-        if qvecs is not None:
-            runs = self.index.dense.search_vectors(qvecs, depth, mask)
-            out["dense"] = [_candidates(self, r, s) for r, s in runs]
+        # BM25 on the index's pool, dense in this thread (both release the GIL)
+        sparse = self.index._pool.submit(self.index.bm25.search_rows, queries, depth, mask)
+        try:
+            if qvecs is not None:
+                runs = self.index.dense.search_vectors(qvecs, depth, mask)
+                out["dense"] = [_candidates(self, r, s) for r, s in runs]
+        finally:
+            out["bm25"] = [_candidates(self, r, s) for r, s in sparse.result()]
         return out
 
     def fetch(self, rows: Sequence[int]) -> list[Chunk]:
