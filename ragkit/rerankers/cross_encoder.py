@@ -61,6 +61,13 @@ class CrossEncoderReranker:
                     "the cross-encoder reranker needs `pip install sentence-transformers`"
                 ) from exc
             logger.info("loading cross-encoder %s", self.model_name)
+            local = Path(self.model_name).expanduser()
+            if local.exists() or self.model_name.startswith(("/", ".", "~")):
+                if not (local / "config.json").is_file():  # e.g. cross-encoder:/etc
+                    raise ConfigError(
+                        f"cannot load cross-encoder {self.model_name!r}: {local} is not a "
+                        "model folder (it has no config.json)"
+                    )
             try:
                 self._model = CrossEncoder(
                     self.model_name, max_length=self.max_length, device=self.device

@@ -80,4 +80,4 @@ def test_a_reranker_spec_naming_no_model_is_a_config_error(spec: str) -> None:
     start = time.perf_counter()
     with pytest.raises(ConfigError, match="cannot load cross-encoder"):
         reranker.rerank("operating ratio", [Hit("c", 1.0, 1, "bm25", chunk, {})])
-    assert time.perf_counter() - start < 30
+    assert time.perf_counter() - start < 2  # was 66 s for /etc (a scan of the folder)
