@@ -155,8 +155,8 @@ def test_export_is_cached(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert onnx_encoder.onnx_model_file(model, backend) == file
         assert file.stat().st_mtime_ns == stamps[backend]
     assert Embedder(backend="onnx-int8", cache=False).encode_queries(["revenue"]).shape == (1, 384)
-    # int8 MatMul weights; the word-embedding table stays float32
-    assert files["onnx-int8"].stat().st_size < files["onnx"].stat().st_size * 0.7
+    # int8 weights in two thirds of the MatMuls; the word-embedding table stays float32
+    assert files["onnx-int8"].stat().st_size < files["onnx"].stat().st_size * 0.85
 
 
 def test_missing_onnxruntime_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
