@@ -54,13 +54,6 @@ class CrossEncoderReranker:
     def model(self) -> Any:
         """The loaded `CrossEncoder` (loaded on first access)."""
         if self._model is None:
-            try:
-                from sentence_transformers import CrossEncoder
-            except ImportError as exc:  # pragma: no cover - a declared dependency
-                raise DependencyError(
-                    "the cross-encoder reranker needs `pip install sentence-transformers`"
-                ) from exc
-            logger.info("loading cross-encoder %s", self.model_name)
             local = Path(self.model_name).expanduser()
             if local.exists() or self.model_name.startswith(("/", ".", "~")):
                 if not (local / "config.json").is_file():  # e.g. cross-encoder:/etc
@@ -68,6 +61,13 @@ class CrossEncoderReranker:
                         f"cannot load cross-encoder {self.model_name!r}: {local} is not a "
                         "model folder (it has no config.json)"
                     )
+            try:
+                from sentence_transformers import CrossEncoder
+            except ImportError as exc:  # pragma: no cover - a declared dependency
+                raise DependencyError(
+                    "the cross-encoder reranker needs `pip install sentence-transformers`"
+                ) from exc
+            logger.info("loading cross-encoder %s", self.model_name)
             try:
                 self._model = CrossEncoder(
                     self.model_name, max_length=self.max_length, device=self.device
