@@ -8,6 +8,7 @@ Both paths call `fuse_scores`, so the two can never disagree on a fused score.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,8 +168,8 @@ def check_weights(values: Sequence[Any], n_runs: int) -> list[float]:
         )
     out: list[float] = []
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise ConfigError(f"fusion weight {v!r} is invalid; expected a number >= 0")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
+            raise ConfigError(f"fusion weight {v!r} is invalid; expected a finite number >= 0")
         out.append(float(v))
     return out
 
