@@ -169,7 +169,7 @@ def check_weights(values: Sequence[Any], n_runs: int) -> list[float]:
     out: list[float] = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
-            raise ConfigError(f"fusion weight {v!r} is invalid; expected a finite number >= 0")
+            raise ConfigError(f"fusion weight {v!r} is invalid; expected a number >= 0 (finite)")
         out.append(float(v))
     return out
 
