@@ -459,13 +459,15 @@ def load_committed(
     Anything malformed the loader trips over is an IndexFormatError naming the folder.
     """
     folder = Path(folder).expanduser()
-    for attempt in range(3):
-        manifest = read_manifest(folder, expected_type, verify)
+    for attempt in range(5):
+        before = _committed(folder)
         try:
+            manifest = read_manifest(folder, expected_type, verify)
             value = load(manifest, data_folder(folder, manifest))
         except IndexFormatError:
+            # a writer may have committed (and deleted what we were reading): retry then
             now = _committed(folder)
-            if attempt == 2 or now is None or generation(now) == generation(manifest):
+            if attempt == 4 or not before or not now or generation(now) == generation(before):
                 raise
             continue
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

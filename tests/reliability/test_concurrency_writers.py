@@ -162,6 +162,27 @@ def test_open_for_update_serialises_writers_across_processes(tmp_path: Path) -> 
     assert len(docs) == 2 + 9
 
 
+def test_loads_during_saves_always_see_a_whole_index(tmp_path: Path) -> None:
+    """A process commits 15 updates while this one loads the folder in a loop: every load
+    succeeds (a reader whose data folder is deleted by a commit retries on the new one) and
+    sees a whole index: the base documents plus a prefix of the updates."""
+    folder = tmp_path / "idx"
+    _base_index(folder)
+    writer = _spawn("update", str(folder), "w", "15")
+    loads, generations = 0, set()
+    while writer.poll() is None:
+        index = BM25Index.load(folder)
+        docs = index.doc_ids()
+        assert docs[:2] == ["acme-10k-2024", "bolt-10q-2025q2"]
+        assert docs[2:] == [f"wr{r}" for r in range(len(docs) - 2)]
+        assert index._origin is not None
+        generations.add(index._origin[1])
+        loads += 1
+    _results([writer])
+    assert len(BM25Index.load(folder).doc_ids()) == 2 + 15
+    assert loads > 0 and len(generations) > 1, (loads, generations)
+
+
 @pytest.mark.parametrize(
     ("workers", "rounds"), [(4, 5), pytest.param(8, 10, marks=pytest.mark.soak)]
 )
