@@ -47,11 +47,13 @@ def _reranked(env: BenchEnv, reranker: str, label: str) -> SystemSpec:
     return SystemSpec(TracedPipeline(pipe), env.chunk_map(), {**info, "description": label})
 
 
-def _systems(dataset: Any, models: list[str | None], rerankers: list[str]) -> dict[str, Any]:
+def _systems(
+    dataset: Any, models: list[str | None], rerankers: list[str], backend: str
+) -> dict[str, Any]:
     systems: dict[str, Any] = {}
     first: BenchEnv | None = None
     for i, model in enumerate(models):
-        env = BenchEnv(dataset, model=model)
+        env = BenchEnv(dataset, model=model, backend=backend)
         first = first or env
         tag = "base" if model is None else f"m{i}"
         built, _ = build_systems("dense,hybrid", env)
@@ -85,13 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", action="append", default=[], help="adapted encoder folder")
     p.add_argument("--reranker", action="append", default=[], help="adapted reranker folder")
     p.add_argument("--out", default=None, help="write the full report here")
+    p.add_argument("--backend", default="torch", choices=("torch", "onnx", "onnx-int8"),
+                   help="encoder backend of every model (default torch float32)")  # fmt: skip
     args = p.parse_args(argv)
     spec, corpus, ks = DATASETS[args.dataset]
     kind, _, rel = spec.partition(":")
     data = Path(args.data)
     start = time.perf_counter()
     dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None)
-    systems = _systems(dataset, [None, *args.model], args.reranker)
+    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend)
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()

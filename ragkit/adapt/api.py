@@ -18,7 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.adapt.bi_encoder import BiEncoderConfig, model_source, train_bi_encoder
+from ragkit.adapt.bi_encoder import (
+    MIN_JUDGED_STEPS,
+    BiEncoderConfig,
+    model_source,
+    train_bi_encoder,
+)
 from ragkit.adapt.corpus import corpus_hash, load_corpus
 from ragkit.adapt.mining import MiningConfig, mine_pairs, pair_counts
 from ragkit.errors import ConfigError, TrainingStalledError
@@ -140,6 +145,13 @@ def adapt(
             f"{result.final_loss:.4f} over {result.steps} steps); the model in {out} is marked "
             "stalled: try a lower learning rate, more steps or more pairs"
         )
+    if manifest.get("reranker", {}).get("stalled"):
+        r = manifest["reranker"]
+        raise TrainingStalledError(
+            f"the reranker's loss did not fall ({r['initial_loss']:.4f} -> "
+            f"{r['final_loss']:.4f} over {r['steps']} steps); {r['path']} is marked stalled: "
+            "give it a larger budget (its share is reranker_share of --budget-minutes)"
+        )
     return manifest
 
 
@@ -164,10 +176,17 @@ def _reranker(
 
     info = train_reranker(pairs, bi_out, out, cfg.reranker, limit=cfg.reranker_pairs,
                           budget_s=budget_s, progress=progress)  # fmt: skip
-    record = {"path": str(out), "base_model": str(bi_out), "pairs": info.get("pairs"),
-              "steps": info.get("steps"), "seconds": info.get("seconds"),
-              "initial_loss": info.get("initial_loss"), "final_loss": info.get("final_loss"),
-              "training": asdict(cfg.reranker)}  # fmt: skip
+    record: dict[str, Any] = {
+        "path": str(out), "base_model": str(bi_out), "pairs": info.get("pairs"),
+        "steps": info.get("steps"), "seconds": info.get("seconds"),
+        "initial_loss": info.get("initial_loss"), "final_loss": info.get("final_loss"),
+        "training": asdict(cfg.reranker),
+    }  # fmt: skip
+    first, last = record["initial_loss"], record["final_loss"]
+    steps = int(record["steps"] or 0)
+    record["stalled"] = bool(
+        steps >= MIN_JUDGED_STEPS and first and last > cfg.bi_encoder.stall_ratio * first
+    )
     Path(out, MANIFEST).write_text(json.dumps({"version": MANIFEST_VERSION, "kind": "reranker",
                                                **record}, indent=2), encoding="utf-8")  # fmt: skip
     return record

@@ -13,6 +13,7 @@ and resume; CUDA when present.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import random
@@ -307,6 +308,27 @@ def train_bi_encoder(
     return _finish(model, output, run, cfg, planned, stopped, started)
 
 
+def portable_pooling(folder: Path) -> None:
+    """Rewrite a mean-pooling config saved by sentence-transformers 6 (``"pooling_mode":
+    "mean"``) in the older form the packaged MiniLM uses (``pooling_mode_mean_tokens``), which
+    every sentence-transformers version and ragkit's ONNX export read."""
+    path = folder / "1_Pooling" / "config.json"
+    if not path.is_file():
+        return
+    config = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("pooling_mode") != "mean" or set(config) - {
+        "embedding_dimension",
+        "pooling_mode",
+        "include_prompt",
+    }:
+        return  # another pooling, or settings the older form cannot say
+    legacy = {"word_embedding_dimension": config["embedding_dimension"],
+              "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+              "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
+              "include_prompt": config.get("include_prompt", True)}  # fmt: skip
+    path.write_text(json.dumps(legacy, indent=2), encoding="utf-8")
+
+
 def _finish(
     model: Any, output: Path, run: _Run, cfg: BiEncoderConfig, planned: int, stopped: bool,
     started: float,
@@ -314,6 +336,7 @@ def _finish(
     """Save the model, drop the checkpoints, and judge whether the loss fell."""
     model.eval()
     model.save(str(output))
+    portable_pooling(output)
     shutil.rmtree(output / CHECKPOINT_DIR, ignore_errors=True)
     first, last = loss_summary(run.losses) if run.losses else (0.0, 0.0)
     stalled = len(run.losses) >= MIN_JUDGED_STEPS and last > cfg.stall_ratio * first

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from ragkit.adapt.api import MANIFEST, AdaptConfig, adapt, adapt_reranker
+from ragkit.adapt.api import MANIFEST, AdaptConfig, adapt, adapt_reranker, read_manifest
 from ragkit.adapt.corpus import corpus_hash
+from ragkit.errors import TrainingStalledError
 from ragkit.settings import cache_dir
 from ragkit.types import Chunk
 
@@ -50,7 +51,8 @@ def adapted_models(
     threads: int | None = None,
     progress: bool = True,
 ) -> tuple[Path, Path | None]:
-    """(encoder folder, reranker folder or None) adapted to `chunks`, trained when absent."""
+    """(encoder folder, reranker folder or None) adapted to `chunks`, trained when absent;
+    `TrainingStalledError` when either stalled (now or in the cached run)."""
     if config is None:
         config, env_threads = env_config()
         threads = threads or env_threads
@@ -62,6 +64,10 @@ def adapted_models(
               progress=progress, threads=threads)  # fmt: skip
     elif reranker and not (ranker / MANIFEST).is_file():
         adapt_reranker(chunks, encoder, ranker, config, progress=progress)
+    for folder in (encoder, ranker) if reranker else (encoder,):
+        manifest = read_manifest(folder) or {}
+        if manifest.get("stalled"):  # saved for inspection, never served
+            raise TrainingStalledError(f"the adapted model in {folder} stalled in training")
     return encoder, (ranker if reranker else None)
 
 

@@ -445,9 +445,13 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
         from dataclasses import replace
 
         from ragkit.adapt.cached import adapted_models, bench_corpus
+        from ragkit.errors import TrainingStalledError
 
-        encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]),
-                                         reranker=rerank, progress=env.progress)  # fmt: skip
+        try:
+            encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]),
+                                             reranker=rerank, progress=env.progress)  # fmt: skip
+        except TrainingStalledError as exc:  # reported as skipped, never benchmarked
+            raise SystemSkipped(str(exc)) from exc
         adapted = replace(env, model=str(encoder), _indexes={})
         config: dict[str, Any] = {"retrieval": {"mode": mode}} if mode != "hybrid" else {}
         if ranker is not None:  # no blending: the adapted reranker's order alone

@@ -65,16 +65,22 @@ def test_loss_falls_on_the_training_pairs(trained: Path, tiny_pairs: list[AdaptP
 
 
 def test_adapted_folder_loads_wherever_a_model_name_does(
-    trained: Path, filing_chunks: list[Chunk], corpus_dir: Path, tmp_path: Path
+    trained: Path,
+    filing_chunks: list[Chunk],
+    corpus_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from ragkit.cli import main
     from ragkit.indexes import Embedder, HybridIndex
+
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
 
     embedder = Embedder(model=str(trained), cache=False)
     vecs = embedder.encode_passages(["Our leases have remaining terms of 1 to 17 years."])
     assert vecs.shape == (1, 384)
     assert embedder.model_id.startswith(f"{trained}|384|")  # keyed by content digest
-    index = HybridIndex.build(filing_chunks[:12], model=str(trained), cache=False)
+    index = HybridIndex.build(filing_chunks[:12], model=str(trained))
     assert index.search(["operating lease maturities"], k=3)[0]
     md = next(p for p in corpus_dir.iterdir() if p.suffix == ".md")
     out = tmp_path / "index"
@@ -102,7 +108,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 
 
 def test_adapt_writes_a_manifest_and_a_reranker(filing_chunks: list[Chunk], tmp_path: Path) -> None:
-    from ragkit.rerankers import CrossEncoderReranker
+    from ragkit.rerankers.cross_encoder import CrossEncoderReranker
     from ragkit.rerankers.training import TrainingConfig
     from ragkit.types import Hit
 

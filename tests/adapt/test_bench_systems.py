@@ -1,0 +1,38 @@
+"""The bench's adapted systems adapt to the dataset's own documents once, cache the models
+by corpus hash + settings, and search with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragkit.adapt import MANIFEST, read_manifest
+
+
+def test_adapted_systems_build_from_the_corpus_and_are_cached(
+    beir_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ragkit.bench.datasets import load_beir
+    from ragkit.bench.systems import BenchEnv, build_systems
+
+    (beir_dir / "qrels").mkdir()
+    (beir_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RAGKIT_ADAPT_BUDGET_MINUTES", "2")
+    monkeypatch.setenv("RAGKIT_ADAPT_THREADS", "1")
+    env = BenchEnv(load_beir(beir_dir), backend="torch", progress=False)
+    systems, skipped = build_systems("dense-adapted,hybrid-adapted-rerank", env)
+    assert not skipped and set(systems) == {"dense-adapted", "hybrid-adapted-rerank"}
+    folders = list((tmp_path / "cache" / "adapted").iterdir())
+    assert len(folders) == 1  # one adaptation serves both systems
+    manifest = read_manifest(folders[0] / "encoder")
+    assert manifest is not None and manifest["pairs"]["title"] == 4
+    assert manifest["corpus"]["documents"] == 4
+    assert (folders[0] / "reranker" / MANIFEST).is_file()
+    hits = systems["hybrid-adapted-rerank"].retriever.search(["statins and heart attacks"], 2)
+    assert hits[0][0].chunk_id == "d1"
+    stamp = (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns
+    again, _ = build_systems("hybrid-adapted", BenchEnv(env.dataset, backend="torch"))
+    assert (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns == stamp  # reused
+    assert again["hybrid-adapted"].info["adapted_model"] == str(folders[0] / "encoder")
