@@ -458,8 +458,7 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
             config["reranker"] = {"spec": f"cross-encoder:{ranker}", "depth": 30, "blend": 0.0}
         what = f"{mode} with the corpus-adapted encoder" + (" + adapted reranker" if rerank else "")
         spec = _pipeline_spec(adapted, config, description=what, reranker=None)
-        spec.info["adapted_model"] = str(encoder)
-        return spec
+        return replace(spec, info={**spec.info, "adapted_model": str(encoder)})
 
     return factory
 
