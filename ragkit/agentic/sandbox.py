@@ -111,7 +111,10 @@ class Sandbox:
         """Open the regular file `name` names inside the root (see the module docstring)."""
         raw = os.fspath(name)
         parts = self._parts(raw)
-        root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise SandboxError(f"corpus root {self.root} is gone: {exc.strerror or exc}") from exc
         try:
             return _Walk(self, raw, root_fd).open(parts)
         finally:
@@ -203,10 +206,10 @@ class _Walk:
             last = not todo
             try:
                 info = os.stat(part, dir_fd=self._dir(), follow_symlinks=False)
-            except FileNotFoundError as exc:
+            except (FileNotFoundError, NotADirectoryError) as exc:
                 raise QueryError(f"no file {self.raw!r} in the corpus {self.box.root}") from exc
-            except NotADirectoryError as exc:
-                raise QueryError(f"no file {self.raw!r} in the corpus {self.box.root}") from exc
+            except OSError as exc:  # permission denied, name too long, ...
+                raise SandboxError(f"cannot read {self.raw!r}: {exc.strerror or exc}") from exc
             if stat.S_ISLNK(info.st_mode):
                 self._follow(part, todo)
                 continue
@@ -247,7 +250,13 @@ class _Walk:
     def _follow(self, part: str, todo: list[str]) -> None:
         """Replace symlink `part` by its target's components (resolved from here or the root)."""
         self._count_link()
-        target = os.readlink(part, dir_fd=self._dir())
+        try:
+            target = os.readlink(part, dir_fd=self._dir())
+        except OSError as exc:  # changed since the lstat: look at it again
+            if exc.errno == errno.EINVAL:  # no longer a symlink
+                todo.append(part)
+                return
+            raise QueryError(f"no file {self.raw!r} in the corpus {self.box.root}") from exc
         parts = list(PurePosixPath(target).parts)
         if target.startswith("/"):
             absolute = Path(target)
