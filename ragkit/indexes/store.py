@@ -435,8 +435,8 @@ def read_manifest(
         recover(folder)
     manifest = _parse_manifest(folder)
     path = folder / MANIFEST
-    if manifest["format_version"] >= 2:
-        _check_fields(path, manifest)
+    if manifest["format_version"] >= 2 or "data" in manifest or "manifest_sha256" in manifest:
+        _check_fields(path, manifest)  # (a format 2 manifest relabelled 1 is checked too)
     expected = (expected_type,) if isinstance(expected_type, str) else tuple(expected_type)
     if manifest.get("type") not in expected:
         raise IndexFormatError(

@@ -127,13 +127,14 @@ BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "dim text": (_set("components.dense.params.embedder.dim", "wide"), "malformed"),
     "type number": (_set("type", 5), "holds a 5 index"),
     "format_version bool": (_set("format_version", True), "format_version"),
+    "relabelled format 1": (_set("format_version", 1), "generation|edited"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FIELDS))
 def test_manifest_fields_of_the_wrong_type(saved: Path, embedder: Embedder, case: str) -> None:
     edit, message = BAD_FIELDS[case]
-    _rewrite(saved, edit, reseal=True)
+    _rewrite(saved, edit, reseal=case != "relabelled format 1")
     with pytest.raises(IndexFormatError, match=message):
         HybridIndex.load(saved, embedder=embedder)
 
