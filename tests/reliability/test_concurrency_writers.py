@@ -257,6 +257,44 @@ def _search_while_mutating(index: HybridIndex | BM25Index, queries: list[str]) -
     return searches[0]
 
 
+def test_read_write_lock_orders_readers_and_writers() -> None:
+    """Readers share; a writer waits for them and holds new readers back while it waits
+    (no starvation under constant searching); the writer may re-enter and read."""
+    from ragkit.indexes.locking import ReadWriteLock
+
+    lock = ReadWriteLock()
+    events: list[str] = []
+    reading = threading.Event()
+    release = threading.Event()
+
+    def reader(name: str) -> None:
+        with lock.read():
+            events.append(f"{name} in")
+            reading.set()
+            release.wait(10)
+        events.append(f"{name} out")
+
+    def writer() -> None:
+        with lock.write():
+            with lock.write(), lock.read():  # re-entrant in the writing thread
+                events.append("writer in")
+
+    first = threading.Thread(target=reader, args=("r1",))
+    first.start()
+    assert reading.wait(10)
+    w = threading.Thread(target=writer)
+    w.start()
+    time.sleep(0.2)  # the writer is now waiting for r1
+    late = threading.Thread(target=reader, args=("r2",))
+    late.start()
+    time.sleep(0.2)
+    assert events == ["r1 in"]  # neither the writer nor the late reader got in
+    release.set()
+    for t in (first, w, late):
+        t.join(10)
+    assert events.index("writer in") < events.index("r2 in")
+
+
 QUERIES = ["revenue growth", "fuel prices operating ratio", "segment backlog pricing"]
 
 
