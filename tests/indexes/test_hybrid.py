@@ -192,19 +192,20 @@ def test_real_filing_text(embedder: Embedder, sec_filings_dir: Path) -> None:
 def test_int8_query_encoder_agrees_with_float_and_ignores_batching(
     embedder: Embedder, hybrid: HybridIndex
 ) -> None:
-    """The int8 query encoder: close to float, batch-independent, same top hit."""
-    quick = Embedder(cache=False, query_int8=True)
-    quick._model = embedder.model  # share the float weights; the int8 copy is made from them
+    """The torch int8 query encoder: close to float, batch-independent, same top hit."""
+    float32 = Embedder(cache=False, backend="torch")
+    quick = Embedder(cache=False, query_int8=True, backend="torch")
+    quick._model = float32.model  # share the float weights; the int8 copy is made from them
     queries = [f"How many people work at the company? variant {i}" for i in range(12)]
     one = np.vstack([quick.encode_queries([q]) for q in queries[:3]])
-    many = Embedder(cache=False, query_int8=True)
-    many._model = embedder.model
+    many = Embedder(cache=False, query_int8=True, backend="torch")
+    many._model = float32.model
     batched = many.encode_queries(queries)  # > SMALL_BATCH: still the int8 encoder
     assert np.allclose(one, batched[:3], atol=1e-5)
-    exact = embedder.encode_queries(queries)
+    exact = float32.encode_queries(queries)
     cosine = np.sum(exact * batched, axis=1)
     assert np.all(cosine > 0.9) and not np.allclose(exact, batched, atol=1e-6)
-    assert quick._query_model is not None and quick._query_model is not embedder.model
+    assert quick._query_model is not None and quick._query_model is not float32.model
     q = "How many people work at the company?"
     fast = DenseIndex(quick)
     fast.add_vectors(hybrid.dense.chunks, hybrid.dense.vectors)
