@@ -131,7 +131,18 @@ def test_filters_restrict_to_the_named_document(retriever: Retriever) -> None:
 
 
 def test_a_filter_matching_nothing_gives_empty_results(retriever: Retriever) -> None:
-    assert retriever.search(QUERIES[:2], 5, filters={"doc_id": "no-such-filing"}) == [[], []]
+    # each value exists (Globex's filing, Acme's ticker) but no chunk has both
+    nothing = {"doc_id": DOC, "ticker": "ACME"}
+    assert retriever.search(QUERIES[:2], 5, filters=nothing) == [[], []]
+
+
+def test_a_filter_value_no_document_has_is_a_query_error(
+    retriever: Retriever, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["retriever"] == "agent":
+        pytest.skip("the agent filters the files it reads and keeps no catalogue of values")
+    with pytest.raises(QueryError, match="no document has ticker GLBX; closest: GBX"):
+        retriever.search(QUERIES[:1], 5, filters={"ticker": "GLBX"})
 
 
 def test_no_queries_give_no_results(retriever: Retriever) -> None:
