@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reranker", default=None, help="cross-encoder folder for hybrid-rerank")
     p.add_argument("--limit", type=int, default=None, help="first N queries per dataset")
     p.add_argument("--backend", default=None, choices=("torch", "onnx", "onnx-int8"),
-                   help="encoder backend (default: onnx-int8 on CPU with onnxruntime)")  # fmt: skip
+                   help="encoder backend (default: onnx on CPU with onnxruntime)")  # fmt: skip
     args = p.parse_args(argv)
     data = Path(args.data)
     wanted = set(args.only.split(",")) if args.only else None
