@@ -94,8 +94,10 @@ def test_tools_read_under_the_swap_race_never_leaks(
             try:
                 texts.append(tools.read("filings/acme.txt").body)
             except (SandboxError, QueryError):
-                continue
-    assert texts and not any("launch code" in t for t in texts)
+                continue  # a read spans several opens: under fast swaps most are refused
+    assert not any("launch code" in t for t in texts)
+    # refusals came from the race, not from a broken read: once the swaps stop, it reads
+    assert "Operating lease expense" in tools.read("filings/acme.txt").body
 
 
 def test_every_escape_is_refused(layout: tuple[Path, Path], tmp_path: Path) -> None:
