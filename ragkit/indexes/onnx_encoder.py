@@ -114,6 +114,12 @@ def onnx_model_file(folder: str | Path, backend: str, root: Path | None = None) 
     return target
 
 
+def _mean_pooling(config: dict[str, Any]) -> bool:
+    """Whether a sentence-transformers pooling config means mean pooling: the pre-v6 form
+    (``pooling_mode_mean_tokens: true``) or the v6 form (``pooling_mode: "mean"``)."""
+    return bool(config.get("pooling_mode_mean_tokens")) or config.get("pooling_mode") == "mean"
+
+
 def _export_float(folder: Path, out: Path) -> None:
     """torch.onnx.export of the transformer + mean pooling + L2 normalisation (float32)."""
     import warnings
@@ -122,7 +128,7 @@ def _export_float(folder: Path, out: Path) -> None:
     from transformers import AutoModel
 
     pooling = folder / "1_Pooling" / "config.json"
-    if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens"):
+    if pooling.is_file() and not _mean_pooling(json.loads(pooling.read_text())):
         raise ConfigError(f"the ONNX backends support mean-pooling models only; {folder} is not")
     log.info("exporting %s to ONNX (once; cached in %s)", folder, out.parent.parent)
     # eager attention exports as plain MatMul/Softmax nodes that ONNX Runtime fuses

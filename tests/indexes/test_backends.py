@@ -197,3 +197,13 @@ def test_cli_index_backend_recorded(
     capsys.readouterr()
     assert main(["search", str(out), "remaining lease terms", "-k", "2", "--json"]) == 0
     assert "acme" in capsys.readouterr().out.lower()
+
+
+def test_both_pooling_config_forms_mean_mean_pooling() -> None:
+    """sentence-transformers 6 saves ``pooling_mode: "mean"``; older versions the flag form."""
+    from ragkit.indexes.onnx_encoder import _mean_pooling
+
+    assert _mean_pooling({"pooling_mode": "mean"})
+    assert _mean_pooling({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False})
+    assert not _mean_pooling({"pooling_mode": "cls"})
+    assert not _mean_pooling({"pooling_mode_cls_token": True})
