@@ -317,8 +317,10 @@ class RemoteSettings:
         key = self.require_key()
         try:
             import cohere
-        except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise DependencyError("the Cohere client needs `pip install cohere`") from exc
+        except ImportError as exc:  # the cohere extra is not installed
+            raise DependencyError(
+                "the Cohere client needs its extra: pip install 'ragkit[cohere]'"
+            ) from exc
         kwargs: dict[str, Any] = {
             "timeout": self.timeout,
             "max_retries": 0,

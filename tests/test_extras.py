@@ -51,6 +51,12 @@ def _docx() -> None:
     parse_docx(b"PK", doc_id="x")
 
 
+def _cohere() -> None:
+    from ragkit.remote import RemoteSettings
+
+    RemoteSettings(provider="cohere", api_key="test-key").cohere_client()
+
+
 @pytest.mark.parametrize(
     ("module", "extra", "use"),
     [
@@ -58,6 +64,7 @@ def _docx() -> None:
         ("matplotlib", "charts", _charts),
         ("pypdfium2", "pdf", _pdf),
         ("docx", "docx", _docx),
+        ("cohere", "cohere", _cohere),
     ],
 )
 def test_missing_extra_is_named(

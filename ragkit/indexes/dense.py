@@ -243,13 +243,7 @@ class DenseIndex(ChunkIndex):
         try:
             emb = params["embedder"]
             if embedder is None:
-                embedder = Embedder(
-                    emb["model"],
-                    query_prefix=emb["query_prefix"],
-                    passage_prefix=emb["passage_prefix"],
-                    batch_size=emb["batch_size"],
-                    backend=emb.get("backend", "torch"),
-                )
+                embedder = Embedder.from_params(emb)
             faiss = dict(params["faiss"])
             index_type = faiss.pop("index_type")
             return cls(embedder, index_type=index_type, **faiss)

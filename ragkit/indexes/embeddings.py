@@ -334,6 +334,19 @@ class Embedder:
             "backend": self.backend,
         }
 
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Embedder:
+        """The embedder an index's saved `params()` describe; an index saved before backends
+        existed holds torch float32 vectors, so a missing backend means torch.
+        Raises KeyError/TypeError on an incomplete record (callers name the file)."""
+        return cls(
+            params["model"],
+            query_prefix=params["query_prefix"],
+            passage_prefix=params["passage_prefix"],
+            batch_size=params["batch_size"],
+            backend=params.get("backend", "torch"),
+        )
+
     # -- encoding ------------------------------------------------------------------------
     def encode_raw(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
         """Encode exact texts with the model (no prefix, no cache); normalised float32 rows."""

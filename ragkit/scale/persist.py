@@ -101,16 +101,10 @@ def load_sharded(
         names = [str(s["name"]) for s in manifest["shards"]]
         specs = [{"name": n, "bm25_params": manifest["bm25_params"], "embedder_params": emb,
                   "folder": str(data / n)} for n in names]  # fmt: skip
+        if embedder is None:
+            embedder = Embedder.from_params(emb)
     except (KeyError, TypeError) as exc:
         raise IndexFormatError(f"{folder}/{MANIFEST} is incomplete: {exc!r}") from exc
-    if embedder is None:
-        embedder = Embedder(
-            emb["model"],
-            query_prefix=emb["query_prefix"],
-            passage_prefix=emb["passage_prefix"],
-            batch_size=emb["batch_size"],
-            backend=emb.get("backend"),
-        )
     group = start_shards(specs, executor, address, cpus_per_shard)
     try:
         index = ShardedIndex(
