@@ -66,6 +66,10 @@ def _beir(folder: Path, docs: int = 240) -> None:
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + rows)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(args: list[str]) -> tuple[int, float, str]:
     """Run `ragkit ARGS`, send SIGINT 1 s into its embedding; (exit status, seconds it took
     to stop, stderr)."""
@@ -75,6 +79,10 @@ def _interrupt(args: list[str]) -> tuple[int, float, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # a job started in the background by a non-interactive shell (as CI may run the
+        # suite) inherits SIGINT ignored, and a command that ignores SIGINT rightly keeps
+        # running: give the child the terminal's default, as a user's shell does
+        preexec_fn=_default_sigint,
     )
     err: list[bytes] = []
     embedding = threading.Event()
