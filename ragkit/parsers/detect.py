@@ -29,6 +29,14 @@ def looks_binary(sample: bytes) -> bool:
     return control / len(sample) > 0.05
 
 
+def _utf8_view(sample: bytes) -> bytes:
+    """The sample as UTF-8 when it is UTF-16 with a byte-order mark, so that the byte patterns
+    below see its markup (a UTF-16 HTML file would otherwise pass for plain text)."""
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return sample.decode("utf-16", errors="replace").encode("utf-8")
+    return sample
+
+
 def detect_format(sample: bytes, name: str = "") -> Format:
     """Guess the format of a document from its first bytes and its name.
 
@@ -44,6 +52,7 @@ def detect_format(sample: bytes, name: str = "") -> Format:
         return "binary"
     if lower.endswith(_MD_SUFFIXES):
         return "markdown"
+    sample = _utf8_view(sample)
     head = sample[:65536]
     if _HTML.search(head[:8192]) or head.lstrip()[:1] == b"<" and _HTML.search(head):
         return "edgar-html" if _EDGAR.search(head) else "html"
