@@ -464,10 +464,13 @@ def load_committed(
         try:
             manifest = read_manifest(folder, expected_type, verify)
             value = load(manifest, data_folder(folder, manifest))
-        except IndexFormatError:
-            # a writer may have committed (and deleted what we were reading): retry then
+        except (IndexFormatError, FileNotFoundError) as exc:
+            # a writer may have committed (and deleted what we were reading, even between a
+            # file's existence check and its opening): retry then
             now = _committed(folder)
             if attempt == 4 or not before or not now or generation(now) == generation(before):
+                if isinstance(exc, FileNotFoundError):
+                    raise IndexFormatError(f"{folder}: missing file {exc.filename}") from exc
                 raise
             continue
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
