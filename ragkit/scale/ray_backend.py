@@ -23,6 +23,7 @@ from ragkit.errors import DependencyError, RagkitError, WorkerError
 from ragkit.indexes.embeddings import Embedder, text_key
 from ragkit.indexes.store import ChunkStore
 from ragkit.scale.shard import Shard
+from ragkit.scale.workers import call_targets
 from ragkit.types import Chunk
 
 if TYPE_CHECKING:
@@ -172,8 +173,7 @@ class RayShards:
         only: Sequence[int] | None = None,
     ) -> list[Any]:
         """See `ShardGroup.call`; a dead shard actor raises WorkerError."""
-        idx = list(range(len(self.actors))) if only is None else list(only)
-        argv = list(args) if args is not None else [() for _ in idx]
+        idx, argv = call_targets(len(self.actors), args, only)
         refs = [getattr(self.actors[i], method).remote(*a) for i, a in zip(idx, argv, strict=True)]
         try:
             return list(self._ray.get(refs))

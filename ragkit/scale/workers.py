@@ -29,6 +29,14 @@ class ShardGroup(Protocol):
         ...
 
 
+def call_targets(
+    n_shards: int, args: Sequence[tuple[Any, ...]] | None, only: Sequence[int] | None
+) -> tuple[list[int], list[tuple[Any, ...]]]:
+    """The shard indices a `ShardGroup.call` reaches and the argument tuple for each."""
+    idx = list(range(n_shards)) if only is None else list(only)
+    return idx, (list(args) if args is not None else [() for _ in idx])
+
+
 class LocalShards:
     """Shards held in this process; calls run concurrently on a small thread pool (numpy,
     scipy and FAISS release the GIL)."""
@@ -50,8 +58,7 @@ class LocalShards:
         only: Sequence[int] | None = None,
     ) -> list[Any]:
         """See `ShardGroup.call`."""
-        idx = list(range(len(self.shards))) if only is None else list(only)
-        argv = list(args) if args is not None else [() for _ in idx]
+        idx, argv = call_targets(len(self.shards), args, only)
         if len(idx) == 1:
             return [getattr(self.shards[idx[0]], method)(*argv[0])]
         futures = [
