@@ -76,12 +76,15 @@ def _table(rows: list[dict[str, Any]], metrics: list[str]) -> str:
     return "\n".join(out)
 
 
-def run(label: str, data: Path, out: Path, systems: str, retrieval: str) -> str:
-    """Run one data set; returns its sensitivity table as Markdown."""
+def run(
+    label: str, data: Path, out: Path, systems: str, retrieval: str, backend: str | None = None
+) -> str:
+    """Run one data set (`backend`: the encoder's; None: the default); returns its
+    sensitivity table as Markdown."""
     spec, corpus, metadata = DATASETS[label]
     kind, _, rel = spec.partition(":")
     dataset = load_dataset(f"{kind}:{data / rel}", data / corpus)
-    env = BenchEnv(dataset, metadata_file=data / metadata if metadata else None)
+    env = BenchEnv(dataset, metadata_file=data / metadata if metadata else None, backend=backend)
     built, _ = build_systems(systems, env)
     if retrieval == "bm25":  # a quick look without embeddings: every system on routed BM25
         built["agentic-hybrid"] = agentic_hybrid_system(env, retrieval)
@@ -114,10 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="secqa,financebench", help="comma-separated data sets")
     p.add_argument("--retrieval", choices=("hybrid", "bm25"), default="hybrid",
                    help="the pipeline: routed hybrid (default) or routed BM25")  # fmt: skip
+    p.add_argument("--backend", default=None, choices=("torch", "onnx", "onnx-int8"),
+                   help="encoder backend (default: onnx-int8 on CPU with onnxruntime)")  # fmt: skip
     args = p.parse_args(argv)
     pipe = "hybrid-routed" if args.retrieval == "hybrid" else "bm25-routed"
     systems = f"{pipe},agentic" + (",agentic-hybrid,cascade" if args.retrieval == "hybrid" else "")
-    tables = [run(label, Path(args.data), Path(args.out), systems, args.retrieval)
+    tables = [run(label, Path(args.data), Path(args.out), systems, args.retrieval, args.backend)
               for label in args.only.split(",")]  # fmt: skip
     text = "\n".join(tables)
     Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
         "--backend",
         choices=("torch", "onnx", "onnx-int8"),
         default=None,
-        help="encoder backend (default: onnx on CPU when onnxruntime is installed)",
+        help="encoder backend (default: onnx-int8 on CPU when onnxruntime is installed)",
     )
     p.add_argument(
         "--reranker", default=None, help="cross-encoder model folder (enables hybrid-rerank)"

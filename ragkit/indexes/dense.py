@@ -19,6 +19,7 @@ from ragkit.errors import ConfigError, IndexFormatError, IndexStateError
 from ragkit.indexes.base import ChunkIndex
 from ragkit.indexes.embeddings import Embedder, vectors_compatible
 from ragkit.indexes.faiss_index import FaissParams, VectorIndex
+from ragkit.indexes.onnx_encoder import RECIPE
 from ragkit.indexes.store import ChunkStore, load_committed
 from ragkit.types import Chunk
 
@@ -198,6 +199,13 @@ class DenseIndex(ChunkIndex):
                 f"the index in {folder} holds {backend} vectors; the embedder given encodes "
                 f"with backend {self.embedder.backend!r}, whose vectors differ: load it with "
                 f"Embedder(backend={backend!r}) (or no embedder), or rebuild the index"
+            )
+        recipe = built.get("recipe", "r3")  # int8 indexes from before the field: r3
+        if backend == "onnx-int8" and recipe != RECIPE:
+            raise IndexFormatError(
+                f"the index in {folder} holds int8 vectors of quantisation recipe {recipe}; "
+                f"this ragkit encodes int8 queries with recipe {RECIPE}, whose vectors differ: "
+                "rebuild the index (its float32 embeddings cache stays valid)"
             )
         if vecs.ndim != 2 or vecs.shape[0] != len(store) or vecs.shape[1] != dim:
             raise IndexFormatError(

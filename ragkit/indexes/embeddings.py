@@ -54,9 +54,10 @@ PROGRESS_MIN_TEXTS = 256
 #: Query batches up to this size take the low-latency path (one torch thread, no encode()).
 SMALL_BATCH = 8
 #: The backend used when none is given (CPU, ONNX Runtime installed): the fastest whose
-#: quality stays within issue 15's goals (README "Encoder backends"). ONNX float32 gives the
-#: torch vectors with faster queries; int8 (1.9x passages/s) lost one SEC QA evidence quote.
-DEFAULT_BACKEND = "onnx"
+#: quality stays within issue 15's goals (README "Encoder backends"): int8, 3.3x torch's
+#: passages/s on SciFact with dense and hybrid nDCG@10 within 0.002 and SEC QA dense and
+#: hybrid evidence recall unchanged.
+DEFAULT_BACKEND = "onnx-int8"
 _THREADS_LOCK = threading.Lock()
 _EMBEDDERS: weakref.WeakSet[Embedder] = weakref.WeakSet()
 
@@ -161,7 +162,7 @@ class Embedder:
         cache: True for the shared cache under `ragkit.settings.cache_dir()`, False for none,
             or an `EmbeddingCache`.
         device: torch device ("cpu", "cuda"); default: CUDA when available.
-        threads: torch CPU threads (default: every core).
+        threads: torch CPU threads, or ONNX worker threads (default: every core).
         query_threads: torch CPU threads for small query batches. Default 1: on an idle
             2-core machine 2 threads encode a SciFact query in 7.9 ms against 10.7 ms, but on
             a busy one OpenMP contention made 2 threads take ~500 ms against ~18 ms.
@@ -170,11 +171,11 @@ class Embedder:
             ONNX int8 model (backend "onnx"). Measured on SciFact on 2 cores (torch):
             3.8 ms per query against 10.0 ms, dense nDCG@10 0.639 against 0.645.
         backend: ``"torch"`` (float32 PyTorch), ``"onnx"`` (float32 ONNX Runtime, the same
-            vectors as torch) or ``"onnx-int8"`` (ONNX Runtime with int8 MatMul weights;
-            its own vectors, cached apart). Default: `DEFAULT_BACKEND` on CPU (no CUDA
-            device) when onnxruntime is installed and the model is a local folder, else
-            torch. ONNX files are exported from the model folder once and cached
-            (`onnx_encoder`).
+            vectors as torch) or ``"onnx-int8"`` (ONNX Runtime with int8 projections;
+            its own vectors, cached apart and keyed by the quantisation recipe). Default:
+            `DEFAULT_BACKEND` on CPU (no CUDA device) when onnxruntime is installed and the
+            model is a local folder, else torch. ONNX files are exported from the model
+            folder once and cached (`onnx_encoder`).
     """
 
     def __init__(
@@ -332,6 +333,7 @@ class Embedder:
             "passage_prefix": self.passage_prefix,
             "batch_size": self.batch_size,
             "backend": self.backend,
+            **({"recipe": RECIPE} if self.backend == "onnx-int8" else {}),
         }
 
     @classmethod

@@ -44,7 +44,7 @@ class KnownDimEmbedder(Embedder):
             passage_prefix=params["passage_prefix"],
             batch_size=int(params["batch_size"]),
             cache=False,
-            backend=params.get("backend"),
+            backend=params.get("backend", "torch"),  # indexes from before backends: torch
         )
         self._dim = int(params["dim"])
 

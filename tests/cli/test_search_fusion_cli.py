@@ -55,11 +55,12 @@ def test_search_with_unknown_fusion_method_is_a_clean_error(
     assert "unknown fusion method 'bogus'" in capsys.readouterr().err
 
 
-def test_search_with_int8_query_encoder(
-    index_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_search_with_int8_query_encoder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--query-int8` over float32 passages (the default int8 backend has nothing to swap)."""
+    chunks = [Chunk(f"c{i}", "acme", t, ("Item 8",), "s8") for i, t in enumerate(TEXTS)]
+    folder = HybridIndex.build(chunks, show_progress=False, backend="torch").save(tmp_path / "f")
     query = "Who supplies the beryllium parts?"
-    args = ["search", str(index_dir), query, "--mode", "dense", "-k", "4", "--json"]
+    args = ["search", str(folder), query, "--mode", "dense", "-k", "4", "--json"]
     assert main(args) == 0 and main([*args, "--query-int8"]) == 0
     exact, quick = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert exact["hits"][0]["chunk_id"] == quick["hits"][0]["chunk_id"] == "c3"

@@ -142,6 +142,19 @@ def test_manifest_guards_against_mixed_backends(onnx_cache: Path, tmp_path: Path
         DenseIndex(Embedder(backend="torch", cache=False), backend="onnx-int8")
 
 
+def test_manifest_guards_against_another_int8_recipe(
+    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """int8 vectors of one quantisation recipe are never searched with another's queries."""
+    dense = DenseIndex(Embedder(backend="onnx-int8", cache=False), index_type="flat")
+    dense.add(make_chunks())
+    folder = dense.save(tmp_path / "int8.idx")
+    assert DenseIndex.load(folder).embedder.backend == "onnx-int8"
+    monkeypatch.setattr("ragkit.indexes.dense.RECIPE", "r-next")
+    with pytest.raises(IndexFormatError, match=f"recipe {onnx_encoder.RECIPE}"):
+        DenseIndex.load(folder)
+
+
 def test_export_is_cached(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_export(*args: object) -> None:
         raise AssertionError("exported again")
@@ -201,9 +214,40 @@ def test_cli_index_backend_recorded(
 
 def test_both_pooling_config_forms_mean_mean_pooling() -> None:
     """sentence-transformers 6 saves ``pooling_mode: "mean"``; older versions the flag form."""
-    from ragkit.indexes.onnx_encoder import _mean_pooling
+    from ragkit.indexes.onnx_export import _mean_pooling
 
     assert _mean_pooling({"pooling_mode": "mean"})
     assert _mean_pooling({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False})
     assert not _mean_pooling({"pooling_mode": "cls"})
     assert not _mean_pooling({"pooling_mode_cls_token": True})
+
+
+def test_outlier_split_changes_nothing_in_float32(onnx_cache: Path, tmp_path: Path) -> None:
+    """The int8 recipe's rewrite (outlier channels through a float32 side product) is exact
+    before quantisation, and MiniLM has such channels to split."""
+    import onnxruntime as ort
+
+    from ragkit.indexes.onnx_export import split_outlier_channels
+
+    model = Path(packaged_model_path())
+    float_file = onnx_encoder.onnx_model_file(model, "onnx")
+    split = tmp_path / "split.onnx"
+    kept = split_outlier_channels(float_file, split, model / "tokenizer.json")
+    assert kept and all(name.endswith("/outliers") for name in kept)
+    encoder = onnx_encoder.OnnxEncoder(model, "onnx", threads=1)
+    ids = np.asarray([encoder.tokenizer.encode(_passages()[0]).ids], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    before, after = (
+        ort.InferenceSession(str(f), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+        for f in (float_file, split)
+    )
+    assert np.abs(before - after).max() < 1e-5
+
+
+def test_worker_threads_do_not_change_vectors(onnx_cache: Path) -> None:
+    """Passages run one per call on N worker threads: the vectors are those of one thread."""
+    texts = _passages()
+    model = packaged_model_path()
+    one = onnx_encoder.OnnxEncoder(model, "onnx-int8", threads=1).encode(texts)
+    three = onnx_encoder.OnnxEncoder(model, "onnx-int8", threads=3).encode(texts)
+    assert np.array_equal(one, three)
