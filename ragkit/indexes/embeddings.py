@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -337,17 +337,22 @@ class Embedder:
         }
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Embedder:
-        """The embedder an index's saved `params()` describe; an index saved before backends
-        existed holds torch float32 vectors, so a missing backend means torch.
+    def from_params(cls, params: Mapping[str, Any]) -> Embedder:
+        """The embedder an index's saved `params()` describe (see `saved_arguments`).
         Raises KeyError/TypeError on an incomplete record (callers name the file)."""
-        return cls(
-            params["model"],
-            query_prefix=params["query_prefix"],
-            passage_prefix=params["passage_prefix"],
-            batch_size=params["batch_size"],
-            backend=params.get("backend", "torch"),
-        )
+        return cls(**cls.saved_arguments(params))
+
+    @staticmethod
+    def saved_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+        """The constructor arguments an index's saved `params()` record; an index saved
+        before backends existed holds torch float32 vectors, so a missing backend means torch."""
+        return {
+            "model": params["model"],
+            "query_prefix": params["query_prefix"],
+            "passage_prefix": params["passage_prefix"],
+            "batch_size": params["batch_size"],
+            "backend": params.get("backend", "torch"),
+        }
 
     # -- encoding ------------------------------------------------------------------------
     def encode_raw(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:

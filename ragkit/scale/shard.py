@@ -38,14 +38,8 @@ class KnownDimEmbedder(Embedder):
     compares vectors never loads the model (it is loaded only if asked to encode)."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
-        super().__init__(
-            params["model"],
-            query_prefix=params["query_prefix"],
-            passage_prefix=params["passage_prefix"],
-            batch_size=int(params["batch_size"]),
-            cache=False,
-            backend=params.get("backend", "torch"),  # indexes from before backends: torch
-        )
+        arguments = Embedder.saved_arguments(params)
+        super().__init__(**{**arguments, "batch_size": int(arguments["batch_size"])}, cache=False)
         self._dim = int(params["dim"])
 
     @property
