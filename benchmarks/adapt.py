@@ -6,9 +6,10 @@ adapted reranker, no blending), side by side in one run on one dataset.
 
 Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels,
 adapted on the corpus alone), secqa (SEC QA dev), financebench (FinanceBench dev). Each
-model gets `dense` and `hybrid` (RRF); each reranker reranks the first model's hybrid top 30
-by its own score alone. Adapt the models first with `ragkit adapt`; every manifest's pair
-counts, steps, losses and wall time are printed under the table.
+model runs in the `--systems` (default dense, hybrid and the routed hybrid, the best hybrid
+system on filings); each reranker reranks the first model's hybrid top 30 by its own score
+alone. Adapt the models first with `ragkit adapt`; every manifest's pair counts, steps,
+losses and wall time are printed under the table.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _reranked(env: BenchEnv, reranker: str, label: str) -> SystemSpec:
 
 
 def _systems(
-    dataset: Any, models: list[str | None], rerankers: list[str], backend: str
+    dataset: Any, models: list[str | None], rerankers: list[str], backend: str, names: str
 ) -> dict[str, Any]:
     systems: dict[str, Any] = {}
     first: BenchEnv | None = None
@@ -56,7 +57,7 @@ def _systems(
         env = BenchEnv(dataset, model=model, backend=backend)
         first = first or env
         tag = "base" if model is None else f"m{i}"
-        built, _ = build_systems("dense,hybrid", env)
+        built, _ = build_systems(names, env)
         for name, spec in built.items():
             systems[f"{name}[{tag}]"] = spec
     for j, reranker in enumerate(rerankers):
@@ -89,13 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="write the full report here")
     p.add_argument("--backend", default="torch", choices=("torch", "onnx", "onnx-int8"),
                    help="encoder backend of every model (default torch float32)")  # fmt: skip
+    p.add_argument("--systems", default="dense,hybrid,hybrid-routed",
+                   help="bench systems built with every model (comma-separated)")  # fmt: skip
     args = p.parse_args(argv)
     spec, corpus, ks = DATASETS[args.dataset]
     kind, _, rel = spec.partition(":")
     data = Path(args.data)
     start = time.perf_counter()
     dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None)
-    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend)
+    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend, args.systems)
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()

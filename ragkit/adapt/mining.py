@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from ragkit.adapt.pairs import PAIR_KINDS, AdaptPair, clean_positive, squash
+from ragkit.adapt.pairs import PAIR_KINDS, AdaptPair, clean_positive, contains_verbatim, squash
 from ragkit.chunkers.text_units import sentence_spans
 from ragkit.errors import ConfigError
 from ragkit.types import PATH_SEPARATOR, Chunk
@@ -27,7 +27,9 @@ class MiningConfig:
     `max_pairs` caps the total (kinds keep their shares, sampled with `seed`);
     `per_heading` caps the chunks paired with one heading (a long section would otherwise
     repeat its heading dozens of times); `ict_per_chunk` sentences per prose chunk;
-    `rows_per_table` row labels per table chunk; `negative_depth` BM25 hits looked at for a
+    `rows_per_table` row labels per table chunk; `keyword_per_chunk` salient-term queries
+    per chunk, each of up to `keyword_terms` terms found in at most `keyword_max_df` of the
+    chunks; `negative_depth` BM25 hits looked at for a
     hard negative; `corpus_skip` top hits skipped when a one-passage document's negative has
     to come from the whole corpus (near-duplicates there may be relevant too).
     """
@@ -36,6 +38,9 @@ class MiningConfig:
     per_heading: int = 3
     ict_per_chunk: int = 1
     rows_per_table: int = 2
+    keyword_per_chunk: int = 1
+    keyword_terms: int = 8
+    keyword_max_df: float = 0.02
     min_query_words: int = 2
     max_query_words: int = 48
     negative_depth: int = 20
@@ -46,8 +51,11 @@ class MiningConfig:
         for name in ("max_pairs", "per_heading", "negative_depth", "min_query_words"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.ict_per_chunk < 0 or self.rows_per_table < 0 or self.corpus_skip < 0:
-            raise ConfigError("ict_per_chunk, rows_per_table and corpus_skip must be >= 0")
+        counts = ("ict_per_chunk", "rows_per_table", "keyword_per_chunk", "corpus_skip")
+        if any(getattr(self, name) < 0 for name in counts):
+            raise ConfigError(f"{', '.join(counts)} must be >= 0")
+        if self.keyword_terms < 2 or not 0 < self.keyword_max_df <= 1:
+            raise ConfigError("keyword_terms must be >= 2 and keyword_max_df in (0, 1]")
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]+")
@@ -207,11 +215,53 @@ def ict_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]
                 yield pair
 
 
+#: Words and figures as keyword queries take them ("$6,173", "2.1", "non-prosecution").
+_TERM = re.compile(r"\$?\d(?:[\d,.]*\d)?%?|[A-Za-z][A-Za-z'&-]*[A-Za-z]")
+#: A keyword query needs at least this many salient terms.
+MIN_KEYWORD_TERMS = 3
+
+
+def _units(chunk: Chunk) -> list[str]:
+    """A chunk's sentences (prose) or rows (table), each of six words or more."""
+    if chunk.kind == "prose":
+        units = [chunk.text[s:e] for s, e in sentence_spans(chunk.text)]
+    else:
+        units = [line for line in chunk.text.splitlines() if " | " in line]
+    return [u for u in units if _words(u) >= 6]
+
+
+def keyword_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]:
+    """Salient terms of one sentence or table row, in their order (words and figures found
+    in at most `keyword_max_df` of the chunks) → the whole chunk as indexed. The terms are
+    not contiguous text, so the pair is no string match, but it teaches what BM25 knows
+    and a general encoder misses: a rare name or an exact figure decides relevance."""
+    if cfg.keyword_per_chunk == 0:
+        return
+    rng = random.Random(cfg.seed + 5)
+    df: Counter[str] = Counter()
+    for c in chunks:
+        df.update({t.lower() for t in _TERM.findall(c.text)})
+    limit = max(1.0, cfg.keyword_max_df * len(chunks))
+    for c in chunks:
+        units = _units(c)
+        for unit in rng.sample(units, min(cfg.keyword_per_chunk, len(units))):
+            terms = list(dict.fromkeys(t for t in _TERM.findall(unit) if df[t.lower()] <= limit))
+            if len(terms) < MIN_KEYWORD_TERMS:
+                continue
+            if len(terms) > cfg.keyword_terms:
+                keep = sorted(rng.sample(range(len(terms)), cfg.keyword_terms))
+                terms = [terms[i] for i in keep]
+            query = " ".join(terms)
+            if not contains_verbatim(query, c.search_text):
+                yield AdaptPair("keyword", query, c.search_text, c.doc_id, c.id)
+
+
 _MINERS = {
     "heading": heading_pairs,
     "table": table_pairs,
     "reference": reference_pairs,
     "ict": ict_pairs,
+    "keyword": keyword_pairs,
 }
 
 

@@ -4,7 +4,8 @@ and the text forms and overlap rule every kind of pair shares.
 Kinds: ``heading`` (section heading → the section's text), ``title`` (a one-passage
 document's title → its body, e.g. a BEIR abstract), ``table`` (row label + section title →
 the table chunk), ``reference`` (the sentence holding "See Note 12" → the note's text) and
-``ict`` (inverse cloze: a sentence → the rest of its passage, the sentence removed).
+``ict`` (inverse cloze: a sentence → the rest of its passage, the sentence removed) and
+``keyword`` (the rare words and figures of one sentence or row → its whole passage).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 #: Every kind of pair, in the order reports list them.
-PAIR_KINDS: tuple[str, ...] = ("heading", "title", "table", "reference", "ict")
+PAIR_KINDS: tuple[str, ...] = ("heading", "title", "table", "reference", "ict", "keyword")
 
 #: A positive left with fewer words than this after removing the query is dropped.
 MIN_POSITIVE_WORDS = 8

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
-from ragkit.adapt.mining import remove_ref
+from ragkit.adapt.mining import MIN_KEYWORD_TERMS, remove_ref
 from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
 from ragkit.errors import ConfigError
 from ragkit.types import Chunk
@@ -25,7 +25,7 @@ def _by_kind(pairs: list[AdaptPair], kind: str) -> list[AdaptPair]:
 
 def test_every_filing_kind_is_mined(pairs: list[AdaptPair]) -> None:
     counts = pair_counts(pairs)
-    for kind in ("heading", "table", "reference", "ict"):
+    for kind in ("heading", "table", "reference", "ict", "keyword"):
         assert counts[kind] > 0, counts
     assert counts["title"] == 0  # filings have many chunks per document
     assert counts["with_hard_negative"] > len(pairs) // 2
@@ -66,6 +66,36 @@ def test_ict_removes_the_sentence_from_its_passage(
         source = by_id[p.positive_id]
         assert p.query in squash(source.text)  # the sentence came from the positive's chunk
         assert not contains_verbatim(p.query, p.positive)
+
+
+def test_keyword_queries_are_the_rare_terms_of_one_unit_in_order(
+    pairs: list[AdaptPair], filing_chunks: list[Chunk]
+) -> None:
+    by_id = {c.id: c for c in filing_chunks}
+    keywords = _by_kind(pairs, "keyword")
+    staff = [p for p in keywords if "12,407" in p.query]
+    assert staff and "employees" in staff[0].query  # figures and rare words, not "the"/"our"
+    for p in keywords:
+        source = by_id[p.positive_id]
+        assert p.positive == source.search_text  # the whole chunk, sentence included
+        terms = p.query.split(" ")
+        assert MIN_KEYWORD_TERMS <= len(terms) <= MiningConfig().keyword_terms
+        assert not {"the", "and", "of", "our", "in"} & {t.lower() for t in terms}
+        rest = source.text
+        for term in terms:  # each term found after the previous one: the unit's order
+            at = rest.find(term)
+            assert at >= 0, (term, p.query)
+            rest = rest[at + len(term) :]
+        assert not any(t.endswith(",") for t in terms)
+
+
+def test_keyword_pairs_can_be_turned_off(filing_chunks: list[Chunk]) -> None:
+    off = mine_pairs(filing_chunks, MiningConfig(keyword_per_chunk=0), negatives=False)
+    assert pair_counts(off)["keyword"] == 0
+    with pytest.raises(ConfigError):
+        MiningConfig(keyword_terms=1)
+    with pytest.raises(ConfigError):
+        MiningConfig(keyword_max_df=0)
 
 
 def test_no_positive_holds_its_query_and_negatives_are_never_positives(

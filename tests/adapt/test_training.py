@@ -131,9 +131,12 @@ def test_adapt_writes_a_manifest_and_a_reranker(filing_chunks: list[Chunk], tmp_
 def test_a_run_whose_loss_does_not_fall_is_reported(
     tiny_pairs: list[AdaptPair], tmp_path: Path
 ) -> None:
-    # a learning rate this high wrecks the pretrained model: the loss rises, not falls
-    cfg = AdaptConfig(budget_minutes=None, bi_encoder=replace(TINY, learning_rate=0.5,
-                      max_steps=8, batch_size=4, epochs=8))  # fmt: skip
+    # a learning rate this high wrecks the pretrained model: the loss rises from the low
+    # start MiniLM has on inverse-cloze pairs to chance level (ln 8), not falls (keyword
+    # pairs start near chance already, so they are left out of this corpus's mining)
+    cfg = AdaptConfig(budget_minutes=None, mining=MiningConfig(keyword_per_chunk=0),
+                      bi_encoder=replace(TINY, learning_rate=0.5, max_steps=8, batch_size=4,
+                                         epochs=8))  # fmt: skip
     with pytest.raises(TrainingStalledError, match="did not fall"):
         adapt(_chunks_of(tiny_pairs), tmp_path, cfg, progress=False, threads=1)
     assert json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))["stalled"] is True
