@@ -3,6 +3,7 @@ adapted reranker, no blending), side by side in one run on one dataset.
 
     .venv/bin/python benchmarks/adapt.py scifact --model /tmp/scifact-s0 --model /tmp/scifact-s1
     .venv/bin/python benchmarks/adapt.py secqa --model DIR --reranker RDIR
+    .venv/bin/python benchmarks/adapt.py secqa --backend onnx-int8 --model DIR --quote-ranks
 
 Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels,
 adapted on the corpus alone), secqa (SEC QA dev), financebench (FinanceBench dev). Each
@@ -66,6 +67,44 @@ def _systems(
     return systems
 
 
+#: How deep `--quote-ranks` looks for each evidence quote.
+RANK_DEPTH = 300
+
+
+def quote_ranks(dataset: Any, models: list[str | None], backend: str) -> list[str]:
+    """Table lines: the dense rank (1-based, within `RANK_DEPTH`) of the first chunk holding
+    each SEC QA evidence quote under every model, then per model the quotes in the top 10
+    and top 20 and the mean reciprocal rank (finer than recall@10 on a set of 18 quotes)."""
+    from ragkit.bench.metrics import norm
+
+    tags = ["base" if m is None else f"m{i}" for i, m in enumerate(models)]
+    columns: list[list[int | None]] = []
+    for model in models:
+        env = BenchEnv(dataset, model=model, backend=backend, progress=False)
+        index, _ = env.hybrid_index()
+        texts = {cid: norm(c.text) for cid, c in env.chunk_map().items()}
+        ranks: list[int | None] = []
+        for q in dataset.questions:
+            hits = index.dense.search_one(q.question, k=RANK_DEPTH)
+            for ev in q.evidence:
+                quote = norm(ev.quote)
+                found = (i for i, h in enumerate(hits, 1) if quote in texts[h.chunk_id])
+                ranks.append(next(found, None))
+        columns.append(ranks)
+    labels = [
+        f"{q.id}: {ev.quote[:40].replace('|', '/')}" for q in dataset.questions for ev in q.evidence
+    ]
+    lines = [f"| quote | {' | '.join(tags)} |", f"|---|{'---|' * len(tags)}"]
+    for row, label in enumerate(labels):
+        cells = " | ".join(str(col[row] or f">{RANK_DEPTH}") for col in columns)
+        lines.append(f"| {label} | {cells} |")
+    for tag, col in zip(tags, columns, strict=True):
+        top = [sum(1 for r in col if r is not None and r <= k) for k in (10, 20)]
+        mrr = sum(1 / r for r in col if r) / len(col)
+        lines.append(f"{tag}: top 10 {top[0]}/{len(col)}, top 20 {top[1]}, dense MRR {mrr:.3f}")
+    return lines
+
+
 def _manifest_lines(paths: list[str]) -> list[str]:
     lines = []
     for path in paths:
@@ -92,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="encoder backend of every model (default torch float32)")  # fmt: skip
     p.add_argument("--systems", default="dense,hybrid,hybrid-routed",
                    help="bench systems built with every model (comma-separated)")  # fmt: skip
+    p.add_argument("--quote-ranks", action="store_true",
+                   help="secqa: also print each evidence quote's dense rank per model")  # fmt: skip
     args = p.parse_args(argv)
+    if args.quote_ranks and args.dataset != "secqa":
+        p.error("--quote-ranks needs the secqa dataset (quotes)")
     spec, corpus, ks = DATASETS[args.dataset]
     kind, _, rel = spec.partition(":")
     data = Path(args.data)
@@ -110,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     print("models: m<i> = --model number i (1-based); rr<j> = --reranker number j (0-based)")
     for line in _manifest_lines([*args.model, *args.reranker]):
         print(line)
+    if args.quote_ranks:
+        print("\n".join(quote_ranks(dataset, [None, *args.model], args.backend)))
     print(f"build {built - start:.1f}s, run {done - built:.1f}s")
     return 0
 
