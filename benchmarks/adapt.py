@@ -50,12 +50,13 @@ def _reranked(env: BenchEnv, reranker: str, label: str) -> SystemSpec:
 
 
 def _systems(
-    dataset: Any, models: list[str | None], rerankers: list[str], backend: str, names: str
-) -> dict[str, Any]:
+    dataset: Any, models: list[str | None], rerankers: list[str], backend: str, names: str,
+    metadata: Path | None = None,
+) -> dict[str, Any]:  # fmt: skip
     systems: dict[str, Any] = {}
     first: BenchEnv | None = None
     for i, model in enumerate(models):
-        env = BenchEnv(dataset, model=model, backend=backend)
+        env = BenchEnv(dataset, model=model, backend=backend, metadata_file=metadata)
         first = first or env
         tag = "base" if model is None else f"m{i}"
         built, _ = build_systems(names, env)
@@ -141,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data)
     start = time.perf_counter()
     dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None)
-    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend, args.systems)
+    info = data / "financebench" / "financebench_document_information.jsonl"
+    metadata = info if args.dataset == "financebench" and info.is_file() else None  # as run_all
+    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend, args.systems,
+                       metadata)  # fmt: skip
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()
