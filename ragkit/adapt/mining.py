@@ -217,8 +217,10 @@ def ict_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]
 
 #: Words and figures as keyword queries take them ("$6,173", "2.1", "non-prosecution").
 _TERM = re.compile(r"\$?\d(?:[\d,.]*\d)?%?|[A-Za-z][A-Za-z'&-]*[A-Za-z]")
-#: A keyword query needs at least this many salient terms.
+#: A keyword query needs at least this many salient terms, words among them: a row of
+#: figures alone is nobody's search (a question about a table names its row).
 MIN_KEYWORD_TERMS = 3
+MIN_KEYWORD_WORDS = 2
 
 
 def _units(chunk: Chunk) -> list[str]:
@@ -246,11 +248,12 @@ def keyword_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptP
         units = _units(c)
         for unit in rng.sample(units, min(cfg.keyword_per_chunk, len(units))):
             terms = list(dict.fromkeys(t for t in _TERM.findall(unit) if df[t.lower()] <= limit))
-            if len(terms) < MIN_KEYWORD_TERMS:
-                continue
             if len(terms) > cfg.keyword_terms:
                 keep = sorted(rng.sample(range(len(terms)), cfg.keyword_terms))
                 terms = [terms[i] for i in keep]
+            words = sum(1 for t in terms if t[0].isalpha())
+            if len(terms) < MIN_KEYWORD_TERMS or words < MIN_KEYWORD_WORDS:
+                continue
             query = " ".join(terms)
             if not contains_verbatim(query, c.search_text):
                 yield AdaptPair("keyword", query, c.search_text, c.doc_id, c.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
-from ragkit.adapt.mining import MIN_KEYWORD_TERMS, remove_ref
+from ragkit.adapt.mining import MIN_KEYWORD_TERMS, MIN_KEYWORD_WORDS, remove_ref
 from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
 from ragkit.errors import ConfigError
 from ragkit.types import Chunk
@@ -87,6 +87,7 @@ def test_keyword_queries_are_the_rare_terms_of_one_unit_in_order(
             assert at >= 0, (term, p.query)
             rest = rest[at + len(term) :]
         assert not any(t.endswith(",") for t in terms)
+        assert sum(t[0].isalpha() for t in terms) >= MIN_KEYWORD_WORDS  # never figures alone
 
 
 def test_keyword_pairs_can_be_turned_off(filing_chunks: list[Chunk]) -> None:
