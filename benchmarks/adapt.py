@@ -49,22 +49,19 @@ def _reranked(env: BenchEnv, reranker: str, label: str) -> SystemSpec:
     return SystemSpec(TracedPipeline(pipe), env.chunk_map(), {**info, "description": label})
 
 
-def _systems(
-    dataset: Any, models: list[str | None], rerankers: list[str], backend: str, names: str,
-    metadata: Path | None = None,
-) -> dict[str, Any]:  # fmt: skip
+def _tag(i: int, env: BenchEnv) -> str:
+    """A model's column name: "base" for the packaged model, m<i> for --model number i."""
+    return "base" if env.model is None else f"m{i}"
+
+
+def _systems(envs: list[BenchEnv], rerankers: list[str], names: str) -> dict[str, Any]:
     systems: dict[str, Any] = {}
-    first: BenchEnv | None = None
-    for i, model in enumerate(models):
-        env = BenchEnv(dataset, model=model, backend=backend, metadata_file=metadata)
-        first = first or env
-        tag = "base" if model is None else f"m{i}"
+    for i, env in enumerate(envs):
         built, _ = build_systems(names, env)
         for name, spec in built.items():
-            systems[f"{name}[{tag}]"] = spec
+            systems[f"{name}[{_tag(i, env)}]"] = spec
     for j, reranker in enumerate(rerankers):
-        assert first is not None
-        systems[f"hybrid+rr{j}[base]"] = _reranked(first, reranker, f"reranker {reranker}")
+        systems[f"hybrid+rr{j}[base]"] = _reranked(envs[0], reranker, f"reranker {reranker}")
     return systems
 
 
@@ -72,18 +69,17 @@ def _systems(
 RANK_DEPTH = 300
 
 
-def quote_ranks(dataset: Any, models: list[str | None], backend: str) -> list[str]:
+def quote_ranks(dataset: Any, envs: list[BenchEnv]) -> list[str]:
     """Table lines: the dense rank (1-based, within `RANK_DEPTH`) of the first chunk holding
     each SEC QA evidence quote under every model, then per model the quotes in the top 10
     and top 20 and the mean reciprocal rank (finer than recall@10 on a set of 18 quotes)."""
     from ragkit.bench.metrics import norm
 
-    tags = ["base" if m is None else f"m{i}" for i, m in enumerate(models)]
+    tags = [_tag(i, env) for i, env in enumerate(envs)]
+    texts = {cid: norm(c.text) for cid, c in envs[0].chunk_map().items()}  # same chunks for all
     columns: list[list[int | None]] = []
-    for model in models:
-        env = BenchEnv(dataset, model=model, backend=backend, progress=False)
-        index, _ = env.hybrid_index()
-        texts = {cid: norm(c.text) for cid, c in env.chunk_map().items()}
+    for env in envs:
+        index, _ = env.hybrid_index()  # loaded once already for the systems above
         ranks: list[int | None] = []
         for q in dataset.questions:
             hits = index.dense.search_one(q.question, k=RANK_DEPTH)
@@ -144,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None)
     info = data / "financebench" / "financebench_document_information.jsonl"
     metadata = info if args.dataset == "financebench" and info.is_file() else None  # as run_all
-    systems = _systems(dataset, [None, *args.model], args.reranker, args.backend, args.systems,
-                       metadata)  # fmt: skip
+    envs = [BenchEnv(dataset, model=model, backend=args.backend, metadata_file=metadata)
+            for model in [None, *args.model]]  # fmt: skip
+    systems = _systems(envs, args.reranker, args.systems)
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()
@@ -158,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in _manifest_lines([*args.model, *args.reranker]):
         print(line)
     if args.quote_ranks:
-        print("\n".join(quote_ranks(dataset, [None, *args.model], args.backend)))
+        print("\n".join(quote_ranks(dataset, envs)))
     print(f"build {built - start:.1f}s, run {done - built:.1f}s")
     return 0
 
