@@ -350,7 +350,7 @@ class Embedder:
             "model": params["model"],
             "query_prefix": params["query_prefix"],
             "passage_prefix": params["passage_prefix"],
-            "batch_size": params["batch_size"],
+            "batch_size": int(params["batch_size"]),
             "backend": params.get("backend", "torch"),
         }
 

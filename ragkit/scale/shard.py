@@ -38,8 +38,7 @@ class KnownDimEmbedder(Embedder):
     compares vectors never loads the model (it is loaded only if asked to encode)."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
-        arguments = Embedder.saved_arguments(params)
-        super().__init__(**{**arguments, "batch_size": int(arguments["batch_size"])}, cache=False)
+        super().__init__(**Embedder.saved_arguments(params), cache=False)
         self._dim = int(params["dim"])
 
     @property
