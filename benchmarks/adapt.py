@@ -8,9 +8,9 @@ adapted reranker, no blending), side by side in one run on one dataset.
 Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels,
 adapted on the corpus alone), secqa (SEC QA dev), financebench (FinanceBench dev). Each
 model runs in the `--systems` (default dense, hybrid and the routed hybrid, the best hybrid
-system on filings); each reranker reranks the first model's hybrid top 30 by its own score
-alone. Adapt the models first with `ragkit adapt`; every manifest's pair counts, steps,
-losses and wall time are printed under the table.
+system on filings); each reranker reranks every model's hybrid and routed hybrid top 30 by
+its own score alone. Adapt the models first with `ragkit adapt`; every manifest's pair
+counts, steps, losses and wall time are printed under the table.
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ DATASETS: dict[str, tuple[str, str | None, list[int]]] = {
 }
 
 
-def _reranked(env: BenchEnv, reranker: str, label: str) -> SystemSpec:
-    """The env's hybrid top 30 reranked by `reranker` alone (blend 0)."""
+def _reranked(env: BenchEnv, reranker: str, label: str, routed: bool) -> SystemSpec:
+    """The env's hybrid top 30 (routed or not) reranked by `reranker` alone (blend 0)."""
     from ragkit.pipeline import HybridPipeline
 
     index, info = env.hybrid_index()
     rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0}
-    config = {"routing": {"enabled": False}, "reranker": rerank}
-    pipe = HybridPipeline.from_index(index, config)
+    config = {"routing": {"enabled": routed}, "reranker": rerank}
+    router = env.router() if routed else None
+    pipe = HybridPipeline.from_index(index, config, router=router)
     return SystemSpec(TracedPipeline(pipe), env.chunk_map(), {**info, "description": label})
 
 
@@ -60,8 +61,11 @@ def _systems(envs: list[BenchEnv], rerankers: list[str], names: str) -> dict[str
         built, _ = build_systems(names, env)
         for name, spec in built.items():
             systems[f"{name}[{_tag(i, env)}]"] = spec
-    for j, reranker in enumerate(rerankers):
-        systems[f"hybrid+rr{j}[base]"] = _reranked(envs[0], reranker, f"reranker {reranker}")
+    for i, env in enumerate(envs):
+        for j, reranker in enumerate(rerankers):
+            for routed, name in ((False, "hybrid"), (True, "hybrid-routed")):
+                label = f"{name} of {_tag(i, env)} reranked by {reranker}"
+                systems[f"{name}+rr{j}[{_tag(i, env)}]"] = _reranked(env, reranker, label, routed)
     return systems
 
 
@@ -103,13 +107,22 @@ def quote_ranks(dataset: Any, envs: list[BenchEnv]) -> list[str]:
 
 
 def _manifest_lines(paths: list[str]) -> list[str]:
+    """One line per adapted folder: an encoder's seed, pairs, steps, loss and times, or a
+    reranker's base encoder, loss, steps and training time."""
     lines = []
     for path in paths:
         manifest_path = Path(path) / "ragkit_adapt.json"
         if not manifest_path.is_file():
             continue
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        r = m.get("result") or m
+        if m.get("kind") == "reranker":
+            t = m.get("training", {})
+            lines.append(f"{path}: reranker from {m.get('base_model')}, {t.get('loss')} loss, "
+                         f"seed {t.get('seed')}, {m.get('pairs')} pairs, steps {m.get('steps')}, "
+                         f"loss {m.get('initial_loss'):.4f} -> {m.get('final_loss'):.4f}, "
+                         f"train {m.get('seconds')}s")  # fmt: skip
+            continue
+        r = m["result"]
         lines.append(f"{path}: seed {m.get('seed')}, pairs {m.get('pairs')}, steps "
                      f"{r.get('steps')}, loss {r.get('initial_loss')} -> {r.get('final_loss')}, "
                      f"train {r.get('seconds')}s, wall {m.get('wall_s')}s")  # fmt: skip

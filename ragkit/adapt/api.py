@@ -52,7 +52,14 @@ class AdaptConfig:
     mining: MiningConfig = field(default_factory=MiningConfig)
     bi_encoder: BiEncoderConfig = field(default_factory=BiEncoderConfig)
     reranker: TrainingConfig = field(
-        default_factory=lambda: TrainingConfig(batch_size=16, max_length=256, checkpoint_every=50)
+        default_factory=lambda: TrainingConfig(
+            batch_size=16,
+            learning_rate=5e-5,
+            head_learning_rate=1e-3,
+            max_length=192,
+            checkpoint_every=50,
+            loss="listwise",
+        )
     )
     reranker_share: float = 0.35
     reranker_pairs: int = 4000

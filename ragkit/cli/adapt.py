@@ -8,6 +8,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from ragkit.rerankers.training import LOSSES
+
 
 def register(subparsers: Any) -> None:
     """Add the `adapt` command."""
@@ -24,6 +26,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="folder for the adapted embedding model")
     p.add_argument("--base", default=None, help="base model folder or name (default MiniLM)")
     p.add_argument("--reranker-out", default=None, help="also train a reranker into this folder")
+    p.add_argument("--reranker-only", action="store_true",
+                   help="--out is an adapted encoder already: train only the reranker from it, "
+                   "on pairs mined as its manifest records")  # fmt: skip
+    p.add_argument("--reranker-loss", choices=LOSSES, default="listwise",
+                   help="listwise: softmax over a positive and its negatives (default); "
+                   "pointwise: binary cross-entropy per pair")  # fmt: skip
+    p.add_argument("--reranker-max-length", type=int, default=192,
+                   help="reranker tokens per (query, passage), training only")  # fmt: skip
     p.add_argument("--budget-minutes", type=float, default=30.0, help="training time budget")
     p.add_argument("--seed", type=int, default=0, help="seed of mining and training")
     p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
@@ -46,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from ragkit.adapt import AdaptConfig, BiEncoderConfig, MiningConfig, adapt
 
     base = AdaptConfig()
+    reranker = replace(base.reranker, loss=args.reranker_loss,
+                       max_length=args.reranker_max_length)  # fmt: skip
+    if args.reranker_only:
+        return _reranker_only(args, replace(base, budget_minutes=args.budget_minutes,
+                                            reranker=reranker))  # fmt: skip
     bi = BiEncoderConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -61,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         mining=MiningConfig(max_pairs=args.max_pairs, keyword_per_chunk=args.keyword_per_chunk),
         bi_encoder=bi,
+        reranker=reranker,
     )
     manifest = adapt(args.corpus, args.out, cfg, reranker_out=args.reranker_out,
                      progress=not args.quiet, device=args.device, threads=args.threads)  # fmt: skip
@@ -72,8 +88,29 @@ def run(args: argparse.Namespace) -> int:
         f"{result['device']}; saved to {args.out}"
     )
     if "reranker" in manifest:
-        r = manifest["reranker"]
-        print(f"reranker: {r['steps']} steps, loss {r['initial_loss']:.4f} -> "
-              f"{r['final_loss']:.4f}, {r['seconds']}s; saved to {r['path']}")  # fmt: skip
+        _print_reranker(manifest["reranker"])
     print(f"wall time {manifest['wall_s']}s")
     return 0
+
+
+def _reranker_only(args: argparse.Namespace, cfg: Any) -> int:
+    """`--reranker-only`: the encoder in --out is adapted already; mine its pairs again with
+    the seed and mining settings of its manifest and train the reranker from it."""
+    from ragkit.adapt import MiningConfig
+    from ragkit.adapt.api import adapt_reranker, read_manifest
+    from ragkit.errors import ConfigError
+
+    if not args.reranker_out:
+        raise ConfigError("--reranker-only needs --reranker-out DIR")
+    manifest = read_manifest(args.out)
+    if manifest is None:
+        raise ConfigError(f"{args.out} has no ragkit_adapt.json: adapt the encoder first")
+    cfg = replace(cfg, seed=manifest["seed"], mining=MiningConfig(**manifest["mining"]))
+    _print_reranker(adapt_reranker(args.corpus, args.out, args.reranker_out, cfg,
+                                   progress=not args.quiet))  # fmt: skip
+    return 0
+
+
+def _print_reranker(r: dict[str, Any]) -> None:
+    print(f"reranker: {r['steps']} steps, loss {r['initial_loss']:.4f} -> "
+          f"{r['final_loss']:.4f}, {r['seconds']}s; saved to {r['path']}")  # fmt: skip

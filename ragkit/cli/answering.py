@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ragkit.errors import ConfigError, DatasetError, QueryError
+from ragkit.rerankers.training import LOSSES
 
 
 def register(subparsers: Any) -> None:
@@ -160,8 +161,27 @@ def _add_mining_options(train: argparse.ArgumentParser) -> None:
 def _add_optimisation_options(train: argparse.ArgumentParser) -> None:
     """How the model is trained: epochs, batches, learning rate, checkpoints, seed."""
     train.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default 1)")
-    train.add_argument("--batch-size", type=int, default=16, help="pairs per step (default 16)")
+    train.add_argument(
+        "--batch-size",
+        type=int,
+        default=16,
+        help="pairs per step, or groups with --loss listwise (default 16)",
+    )
+    train.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default="pointwise",
+        help="pointwise: binary cross-entropy per pair; listwise: a softmax over each "
+        "positive and its query's negatives (default pointwise)",
+    )
     train.add_argument("--lr", type=float, default=2e-5, help="learning rate")
+    train.add_argument(
+        "--head-lr",
+        type=float,
+        default=None,
+        help="learning rate of the pooler and classifier (default --lr); raise it when the "
+        "base is a bi-encoder, whose scoring head is new",
+    )
     train.add_argument("--max-length", type=int, default=256, help="max tokens per pair")
     train.add_argument("--max-steps", type=int, default=None, help="stop after N steps")
     train.add_argument(
@@ -302,6 +322,8 @@ def _train(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         checkpoint_every=args.checkpoint_every,
         seed=args.seed,
+        loss=args.loss,
+        head_learning_rate=args.head_lr,
     )
     if args.beir:
         chunks, queries, qrels = load_beir(args.beir, args.split)  # read once: pairs, titles

@@ -4,7 +4,8 @@ Training pairs come from BEIR qrels or from FinanceBench/SEC-QA-style evidence q
 positives are the judged (or evidence-bearing) passages, hard negatives the passages ragkit's
 own BM25 (or hybrid) retrieval ranks highest that are not positives. Training is a plain,
 deterministic PyTorch loop over the sentence-transformers `CrossEncoder` (binary
-cross-entropy on logits, AdamW, linear warm-up/decay); it checkpoints every N steps
+cross-entropy on logits, or a listwise softmax over each positive and its query's negatives;
+AdamW, linear warm-up/decay); it checkpoints every N steps
 (safetensors + JSON, no pickle), resumes from the latest checkpoint, shows progress, and
 saves a model folder that `CrossEncoderReranker` loads.
 """
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoints"
 TRAINING_INFO = "ragkit_training.json"
+#: `TrainingConfig.loss` values: one label per pair, or one softmax per positive's group.
+LOSSES = ("pointwise", "listwise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,15 @@ def evidence_pairs(
 # -- training -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class TrainingConfig:
-    """Hyper-parameters of `train_cross_encoder`."""
+    """Hyper-parameters of `train_cross_encoder`.
+
+    `loss`: "pointwise" is binary cross-entropy on every pair's label; "listwise" is a
+    softmax cross-entropy over each positive and its query's negatives (localized contrastive
+    estimation), which learns the order within a query rather than an absolute score, and
+    then `batch_size` counts groups (a positive and its negatives), not pairs.
+    `head_learning_rate` (None: `learning_rate`) is the pooler's and classifier's: a model
+    that starts from a bi-encoder has a new head that learns slowly at the encoder's rate.
+    """
 
     epochs: int = 1
     batch_size: int = 16
@@ -217,6 +228,8 @@ class TrainingConfig:
     max_steps: int | None = None
     checkpoint_every: int = 100
     seed: int = 0
+    loss: str = "pointwise"
+    head_learning_rate: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "max_length", "checkpoint_every"):
@@ -227,10 +240,35 @@ class TrainingConfig:
             raise ConfigError(f"max_steps must be a positive int or None, got {self.max_steps}")
         if not 0 < self.learning_rate < 1:
             raise ConfigError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
+        if self.head_learning_rate is not None and not 0 < self.head_learning_rate < 1:
+            raise ConfigError(
+                f"head_learning_rate must be in (0, 1), got {self.head_learning_rate}"
+            )
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {LOSSES}, got {self.loss!r}")
 
 
-def _fingerprint(pairs: Sequence[TrainingPair]) -> str:
-    digest = hashlib.sha256()
+def training_groups(pairs: Sequence[TrainingPair], loss: str) -> list[tuple[TrainingPair, ...]]:
+    """What one training example is: each pair alone ("pointwise"), or ("listwise") each
+    positive followed by all negatives of its query (in their order); a query without a
+    negative, or without a positive, gives no listwise group."""
+    if loss == "pointwise":
+        return [(p,) for p in pairs]
+    positives: dict[str, list[TrainingPair]] = {}
+    negatives: dict[str, list[TrainingPair]] = {}
+    for p in pairs:
+        (positives if p.label > 0 else negatives).setdefault(p.query, []).append(p)
+    return [
+        (pos, *negatives[query])
+        for query, group in positives.items()
+        if negatives.get(query)
+        for pos in group
+    ]
+
+
+def _fingerprint(pairs: Sequence[TrainingPair], loss: str) -> str:
+    """The data and the loss a checkpoint was trained with (the loss decides the steps)."""
+    digest = hashlib.sha256(loss.encode())
     for p in pairs:
         digest.update(f"{p.query}\x1f{p.text}\x1f{p.label}\x1e".encode())
     return digest.hexdigest()[:16]
@@ -298,10 +336,13 @@ def train_cross_encoder(
     from sentence_transformers import CrossEncoder
     from tqdm.auto import tqdm
 
+    groups = training_groups(pairs, cfg.loss)
+    if not groups:
+        raise ConfigError("no listwise groups: every query needs a positive and a negative")
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    fingerprint = _fingerprint(pairs)
-    steps_per_epoch = -(-len(pairs) // cfg.batch_size)
+    fingerprint = _fingerprint(pairs, cfg.loss)
+    steps_per_epoch = -(-len(groups) // cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps is not None:
         total = min(total, cfg.max_steps)
@@ -321,12 +362,12 @@ def train_cross_encoder(
     for epoch in range(cfg.epochs):
         if step >= total:
             break
-        order = list(range(len(pairs)))
+        order = list(range(len(groups)))
         random.Random(cfg.seed + epoch).shuffle(order)
         for b in range(steps_per_epoch):
             if epoch * steps_per_epoch + b < step:
                 continue  # already trained before the checkpoint
-            batch = [pairs[i] for i in order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+            batch = [groups[i] for i in order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
             losses.append(round(_train_step(model, batch, cfg, optimizer, scheduler), 5))
             step += 1
             bar.update(1)
@@ -343,7 +384,7 @@ def train_cross_encoder(
     bar.close()
     model.model.eval()
     model.save(str(output))
-    info = {"base_model": str(base_model), "pairs": len(pairs),
+    info = {"base_model": str(base_model), "pairs": len(pairs), "groups": len(groups),
             "positives": sum(1 for p in pairs if p.label > 0), "steps": step,
             "data": fingerprint, "config": asdict(cfg),
             "seconds": round(time.perf_counter() - started, 1),
@@ -380,14 +421,15 @@ def _optimizer(
     from transformers import get_linear_schedule_with_warmup
 
     no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
-    named = list(network.named_parameters())
-    groups = [
-        {
-            "params": [p for n, p in named if not any(x in n for x in no_decay)],
-            "weight_decay": cfg.weight_decay,
-        },
-        {"params": [p for n, p in named if any(x in n for x in no_decay)], "weight_decay": 0.0},
-    ]
+    head_lr = cfg.head_learning_rate or cfg.learning_rate
+    groups = []
+    for head in (False, True):
+        named = [(n, p) for n, p in network.named_parameters() if _is_head(n) == head]
+        for decay in (True, False):
+            params = [p for n, p in named if any(x in n for x in no_decay) != decay]
+            if params:
+                groups.append({"params": params, "weight_decay": cfg.weight_decay * decay,
+                               "lr": head_lr if head else cfg.learning_rate})  # fmt: skip
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
     if checkpoint is not None:
@@ -399,26 +441,49 @@ def _optimizer(
     return optimizer, scheduler
 
 
+def _is_head(name: str) -> bool:
+    """Whether a parameter belongs to the scoring head (pooler and classifier) that a
+    bi-encoder checkpoint lacks or never trained, rather than to the pretrained encoder."""
+    return name.startswith("classifier") or ".pooler." in name or name.startswith("pooler")
+
+
 def _train_step(
-    model: Any, batch: Sequence[TrainingPair], cfg: TrainingConfig, optimizer: Any, scheduler: Any
+    model: Any,
+    batch: Sequence[tuple[TrainingPair, ...]],
+    cfg: TrainingConfig,
+    optimizer: Any,
+    scheduler: Any,
 ) -> float:
-    """One optimisation step on `batch` (binary cross-entropy on the logits); its loss."""
+    """One optimisation step on `batch` (groups from `training_groups`); its loss: binary
+    cross-entropy on each pair's logit, or cross-entropy of each group's softmax against its
+    first member (the positive), groups of unequal size padded with -inf."""
     import torch
 
     network = model.model
     device = next(network.parameters()).device
+    flat = [p for group in batch for p in group]
     enc = model.tokenizer(
-        [p.query for p in batch],
-        [p.text for p in batch],
+        [p.query for p in flat],
+        [p.text for p in flat],
         padding=True,
         truncation=True,
         max_length=cfg.max_length,
         return_tensors="pt",
     )
     enc = {k: v.to(device) for k, v in enc.items()}
-    labels = torch.tensor([p.label for p in batch], dtype=torch.float32, device=device)
     logits = network(**enc).logits.view(-1)
-    loss = torch.nn.BCEWithLogitsLoss()(logits, labels)
+    if cfg.loss == "listwise":
+        width = max(len(group) for group in batch)
+        table = torch.full((len(batch), width), float("-inf"), device=device)
+        start = 0
+        for row, group in enumerate(batch):
+            table[row, : len(group)] = logits[start : start + len(group)]
+            start += len(group)
+        target = torch.zeros(len(batch), dtype=torch.long, device=device)
+        loss = torch.nn.functional.cross_entropy(table, target)
+    else:
+        labels = torch.tensor([p.label for p in flat], dtype=torch.float32, device=device)
+        loss = torch.nn.BCEWithLogitsLoss()(logits, labels)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
     optimizer.step()

