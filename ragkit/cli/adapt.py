@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragkit.rerankers.training import LOSSES
+
+if TYPE_CHECKING:
+    from ragkit.adapt import AdaptConfig
 
 
 def register(subparsers: Any) -> None:
@@ -93,24 +96,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reranker_only(args: argparse.Namespace, cfg: Any) -> int:
+def _reranker_only(args: argparse.Namespace, cfg: AdaptConfig) -> int:
     """`--reranker-only`: the encoder in --out is adapted already; mine its pairs again with
     the seed and mining settings of its manifest and train the reranker from it."""
     from ragkit.adapt import MiningConfig
     from ragkit.adapt.api import adapt_reranker, read_manifest
-    from ragkit.errors import ConfigError
+    from ragkit.errors import ConfigError, TrainingStalledError
 
     if not args.reranker_out:
         raise ConfigError("--reranker-only needs --reranker-out DIR")
     manifest = read_manifest(args.out)
-    if manifest is None:
-        raise ConfigError(f"{args.out} has no ragkit_adapt.json: adapt the encoder first")
+    if manifest is None or "mining" not in manifest:
+        raise ConfigError(f"{args.out} holds no adapted encoder: adapt the encoder first")
+    if manifest.get("stalled"):
+        raise ConfigError(f"the encoder in {args.out} is marked stalled: adapt it again first")
     cfg = replace(cfg, seed=manifest["seed"], mining=MiningConfig(**manifest["mining"]))
-    _print_reranker(adapt_reranker(args.corpus, args.out, args.reranker_out, cfg,
-                                   progress=not args.quiet))  # fmt: skip
+    record = adapt_reranker(args.corpus, args.out, args.reranker_out, cfg,
+                            progress=not args.quiet)  # fmt: skip
+    _print_reranker(record)
+    if record["stalled"]:
+        raise TrainingStalledError(f"the reranker's loss did not fall; {record['path']} is "
+                                   "marked stalled: give it a larger --budget-minutes")  # fmt: skip
     return 0
 
 
 def _print_reranker(r: dict[str, Any]) -> None:
+    """One line: the reranker's steps, loss, training time and folder."""
     print(f"reranker: {r['steps']} steps, loss {r['initial_loss']:.4f} -> "
           f"{r['final_loss']:.4f}, {r['seconds']}s; saved to {r['path']}")  # fmt: skip

@@ -333,7 +333,6 @@ def train_cross_encoder(
         raise ConfigError("no training pairs: check the qrels/evidence and the corpus ids")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
-    from sentence_transformers import CrossEncoder
     from tqdm.auto import tqdm
 
     groups = training_groups(pairs, cfg.loss)
@@ -348,11 +347,7 @@ def train_cross_encoder(
         total = min(total, cfg.max_steps)
     checkpoint, state = resume_state(output, fingerprint, total) if resume else (None, {})
     torch.manual_seed(cfg.seed)
-    source = str(checkpoint / "model") if checkpoint is not None else str(base_model)
-    try:
-        model = CrossEncoder(source, num_labels=1, max_length=cfg.max_length)
-    except OSError as exc:
-        raise ConfigError(f"cannot load base model {str(base_model)!r}: {exc}") from exc
+    model = _load_model(base_model, checkpoint, cfg.max_length)
     step = int(state.get("step", 0))
     optimizer, scheduler = _optimizer(model.model, cfg, total, checkpoint, step)
     model.model.train()
@@ -394,6 +389,18 @@ def train_cross_encoder(
     shutil.rmtree(output / CHECKPOINT_DIR, ignore_errors=True)
     logger.info("saved fine-tuned cross-encoder to %s after %d steps", output, step)
     return output
+
+
+def _load_model(base_model: str | Path, checkpoint: Path | None, max_length: int) -> Any:
+    """The CrossEncoder to train: the checkpoint's when resuming, else `base_model` (a new
+    scoring head when it is a bi-encoder)."""
+    from sentence_transformers import CrossEncoder
+
+    source = str(checkpoint / "model") if checkpoint is not None else str(base_model)
+    try:
+        return CrossEncoder(source, num_labels=1, max_length=max_length)
+    except OSError as exc:
+        raise ConfigError(f"cannot load base model {str(base_model)!r}: {exc}") from exc
 
 
 def resume_state(output: Path, fingerprint: str, total: int) -> tuple[Path | None, dict[str, Any]]:

@@ -161,7 +161,7 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     args = ["adapt", str(corpus_dir), "--out", str(enc), "--reranker-only", "--reranker-out",
             str(rr), "--reranker-max-length", "64", "--quiet"]  # fmt: skip
     assert main(args) == 2  # no adapted encoder there yet
-    assert "adapt the encoder first" in capsys.readouterr().err
+    assert "no adapted encoder" in capsys.readouterr().err
     cfg = AdaptConfig(budget_minutes=None, seed=3, mining=MiningConfig(max_pairs=20),
                       bi_encoder=replace(TINY, max_steps=1, epochs=1))  # fmt: skip
     adapt(corpus_dir, enc, cfg, progress=False, threads=1)
@@ -173,3 +173,7 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     assert record["training"]["seed"] == 3  # the encoder's seed, read from its manifest
     info = json.loads((rr / "ragkit_training.json").read_text(encoding="utf-8"))
     assert info["groups"] <= 20  # one group per mined pair, as the encoder's manifest mined
+    manifest = json.loads((enc / MANIFEST).read_text(encoding="utf-8"))
+    (enc / MANIFEST).write_text(json.dumps({**manifest, "stalled": True}), encoding="utf-8")
+    assert main(args) == 2  # a stalled encoder gets no reranker, as in a whole `adapt` run
+    assert "marked stalled" in capsys.readouterr().err
