@@ -29,6 +29,7 @@ from ragkit.errors import ConfigError
 from ragkit.rerankers.training import (
     CHECKPOINT_DIR,
     load_optimizer,
+    parameter_groups,
     resume_state,
     save_checkpoint,
 )
@@ -172,13 +173,8 @@ def batch_loss(model: Any, batch: Sequence[AdaptPair], cfg: BiEncoderConfig) -> 
 def _optimizer(network: Any, cfg: BiEncoderConfig) -> Any:
     import torch
 
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
     named = [(n, p) for n, p in network.named_parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for n, p in named if not any(x in n for x in no_decay)],
-         "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in named if any(x in n for x in no_decay)], "weight_decay": 0.0},
-    ]  # fmt: skip
+    groups = parameter_groups(named, cfg.weight_decay, cfg.learning_rate)
     return torch.optim.AdamW(groups, lr=cfg.learning_rate)
 
 

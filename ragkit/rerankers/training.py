@@ -427,16 +427,8 @@ def _optimizer(
     import torch
     from transformers import get_linear_schedule_with_warmup
 
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
-    head_lr = cfg.head_learning_rate or cfg.learning_rate
-    groups = []
-    for head in (False, True):
-        named = [(n, p) for n, p in network.named_parameters() if _is_head(n) == head]
-        for decay in (True, False):
-            params = [p for n, p in named if any(x in n for x in no_decay) != decay]
-            if params:
-                groups.append({"params": params, "weight_decay": cfg.weight_decay * decay,
-                               "lr": head_lr if head else cfg.learning_rate})  # fmt: skip
+    named = list(network.named_parameters())
+    groups = parameter_groups(named, cfg.weight_decay, cfg.learning_rate, cfg.head_learning_rate)
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup_ratio), total)
     if checkpoint is not None:
@@ -446,6 +438,29 @@ def _optimizer(
             for _ in range(step):
                 scheduler.step()
     return optimizer, scheduler
+
+
+def parameter_groups(
+    named: Sequence[tuple[str, Any]],
+    weight_decay: float,
+    learning_rate: float,
+    head_learning_rate: float | None = None,
+) -> list[dict[str, Any]]:
+    """AdamW parameter groups: no weight decay on biases and norms; with
+    `head_learning_rate`, the scoring head (`_is_head`) in groups of its own at that rate.
+    Shared with the bi-encoder trainer of `ragkit.adapt`."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    parts = [(named, learning_rate)]
+    if head_learning_rate is not None:
+        parts = [([(n, p) for n, p in named if not _is_head(n)], learning_rate),
+                 ([(n, p) for n, p in named if _is_head(n)], head_learning_rate)]  # fmt: skip
+    groups = []
+    for members, lr in parts:
+        for decay in (True, False):
+            params = [p for n, p in members if any(x in n for x in no_decay) != decay]
+            if params:
+                groups.append({"params": params, "weight_decay": weight_decay * decay, "lr": lr})
+    return groups
 
 
 def _is_head(name: str) -> bool:

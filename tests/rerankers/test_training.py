@@ -222,3 +222,24 @@ def test_title_pairs_use_titles_as_queries_over_untitled_passages() -> None:
     assert all(p.text != positives[p.query] for p in pairs if p.label == 0.0)
     assert len({p.query for p in title_pairs(chunks, limit=2, negatives=1)}) == 2
     assert title_pairs(chunks, limit=0) == []
+
+
+def test_parameter_groups_split_the_head_only_at_its_own_rate() -> None:
+    import torch
+
+    from ragkit.rerankers.training import parameter_groups
+
+    net = torch.nn.ModuleDict(
+        {"encoder": torch.nn.Linear(2, 2), "LayerNorm": torch.nn.LayerNorm(2),
+         "classifier": torch.nn.Linear(2, 1)}
+    )  # fmt: skip
+    named = list(net.named_parameters())
+    shared = parameter_groups(named, 0.01, 2e-5)
+    assert [(len(g["params"]), g["weight_decay"], g["lr"]) for g in shared] == [
+        (2, 0.01, 2e-5),  # encoder.weight, classifier.weight
+        (4, 0.0, 2e-5),  # biases and the norm
+    ]
+    split = parameter_groups(named, 0.01, 2e-5, head_learning_rate=1e-3)
+    assert [(len(g["params"]), g["weight_decay"], g["lr"]) for g in split] == [
+        (1, 0.01, 2e-5), (3, 0.0, 2e-5), (1, 0.01, 1e-3), (1, 0.0, 1e-3),
+    ]  # fmt: skip
