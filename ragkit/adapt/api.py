@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +72,6 @@ class AdaptConfig:
 
     def seeded(self) -> AdaptConfig:
         """This config with `seed` applied to mining and both trainers."""
-        from dataclasses import replace
-
         return replace(
             self,
             mining=replace(self.mining, seed=self.seed),
@@ -153,13 +151,17 @@ def adapt(
             "stalled: try a lower learning rate, more steps or more pairs"
         )
     if manifest.get("reranker", {}).get("stalled"):
-        r = manifest["reranker"]
-        raise TrainingStalledError(
-            f"the reranker's loss did not fall ({r['initial_loss']:.4f} -> "
-            f"{r['final_loss']:.4f} over {r['steps']} steps); {r['path']} is marked stalled: "
-            "give it a larger budget (its share is reranker_share of --budget-minutes)"
-        )
+        raise _reranker_stalled(manifest["reranker"])
     return manifest
+
+
+def _reranker_stalled(r: dict[str, Any]) -> TrainingStalledError:
+    """The error for a reranker record whose loss did not fall."""
+    return TrainingStalledError(
+        f"the reranker's loss did not fall ({r['initial_loss']:.4f} -> "
+        f"{r['final_loss']:.4f} over {r['steps']} steps); {r['path']} is marked stalled: "
+        "give it a larger budget (its share is reranker_share of --budget-minutes)"
+    )
 
 
 def _curve(losses: Sequence[float], points: int = 50) -> list[float]:
@@ -207,9 +209,20 @@ def adapt_reranker(
     *,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Train only the reranker, from an already adapted `encoder` folder (pairs mined again
-    with the same settings, so they are the pairs the encoder saw); its record."""
-    cfg = (config or AdaptConfig()).seeded()
+    """Train only the reranker, from an already adapted `encoder` folder; its record. The
+    pairs are mined again with the seed and mining settings of the encoder's manifest, so
+    they are the pairs the encoder saw; `config` gives the rest (budget, reranker training).
+    A stalled encoder gets no reranker, and a stalled reranker raises, as in `adapt`."""
+    manifest = read_manifest(encoder)
+    if manifest is None or "mining" not in manifest:
+        raise ConfigError(f"{encoder} holds no adapted encoder: adapt the encoder first")
+    if manifest.get("stalled"):
+        raise TrainingStalledError(f"the encoder in {encoder} is marked stalled: adapt it again")
+    cfg = replace(config or AdaptConfig(), seed=manifest["seed"],
+                  mining=MiningConfig(**manifest["mining"])).seeded()  # fmt: skip
     chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
     pairs = mine_pairs(chunks, cfg.mining)
-    return _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
+    record = _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
+    if record["stalled"]:
+        raise _reranker_stalled(record)
+    return record

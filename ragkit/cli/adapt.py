@@ -97,26 +97,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reranker_only(args: argparse.Namespace, cfg: AdaptConfig) -> int:
-    """`--reranker-only`: the encoder in --out is adapted already; mine its pairs again with
-    the seed and mining settings of its manifest and train the reranker from it."""
-    from ragkit.adapt import MiningConfig
-    from ragkit.adapt.api import adapt_reranker, read_manifest
-    from ragkit.errors import ConfigError, TrainingStalledError
+    """`--reranker-only`: the encoder in --out is adapted already; train the reranker from
+    it on the pairs its manifest says it saw (`adapt_reranker`)."""
+    from ragkit.adapt.api import adapt_reranker
+    from ragkit.errors import ConfigError
 
     if not args.reranker_out:
         raise ConfigError("--reranker-only needs --reranker-out DIR")
-    manifest = read_manifest(args.out)
-    if manifest is None or "mining" not in manifest:
-        raise ConfigError(f"{args.out} holds no adapted encoder: adapt the encoder first")
-    if manifest.get("stalled"):
-        raise ConfigError(f"the encoder in {args.out} is marked stalled: adapt it again first")
-    cfg = replace(cfg, seed=manifest["seed"], mining=MiningConfig(**manifest["mining"]))
-    record = adapt_reranker(args.corpus, args.out, args.reranker_out, cfg,
-                            progress=not args.quiet)  # fmt: skip
-    _print_reranker(record)
-    if record["stalled"]:
-        raise TrainingStalledError(f"the reranker's loss did not fall; {record['path']} is "
-                                   "marked stalled: give it a larger --budget-minutes")  # fmt: skip
+    _print_reranker(adapt_reranker(args.corpus, args.out, args.reranker_out, cfg,
+                                   progress=not args.quiet))  # fmt: skip
     return 0
 
 
