@@ -211,8 +211,9 @@ def adapt_reranker(
 ) -> dict[str, Any]:
     """Train only the reranker, from an already adapted `encoder` folder; its record. The
     pairs are mined again with the seed and mining settings of the encoder's manifest, so
-    they are the pairs the encoder saw; `config` gives the rest (budget, reranker training).
-    A stalled encoder gets no reranker, and a stalled reranker raises, as in `adapt`."""
+    they are the pairs the encoder saw (a setting newer than the manifest takes its default);
+    `config` gives the rest (budget, reranker training). A stalled encoder gets no reranker,
+    and a stalled reranker raises, as in `adapt`."""
     manifest = read_manifest(encoder)
     if manifest is None or "mining" not in manifest:
         raise ConfigError(f"{encoder} holds no adapted encoder: adapt the encoder first")

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from ragkit.adapt.context import with_context
 from ragkit.adapt.pairs import PAIR_KINDS, AdaptPair, clean_positive, contains_verbatim, squash
 from ragkit.chunkers.text_units import sentence_spans
 from ragkit.errors import ConfigError
@@ -31,7 +32,9 @@ class MiningConfig:
     per chunk, each of up to `keyword_terms` terms found in at most `keyword_max_df` of the
     chunks; `negative_depth` BM25 hits looked at for a
     hard negative; `corpus_skip` top hits skipped when a one-passage document's negative has
-    to come from the whole corpus (near-duplicates there may be relevant too).
+    to come from the whole corpus (near-duplicates there may be relevant too);
+    `context_rate` the share of queries that name their document (company, form, period from
+    its own metadata: `ragkit.adapt.context`), as questions about one filing do.
     """
 
     max_pairs: int = 20000
@@ -45,6 +48,7 @@ class MiningConfig:
     max_query_words: int = 48
     negative_depth: int = 20
     corpus_skip: int = 3
+    context_rate: float = 0.5
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -56,6 +60,8 @@ class MiningConfig:
             raise ConfigError(f"{', '.join(counts)} must be >= 0")
         if self.keyword_terms < 2 or not 0 < self.keyword_max_df <= 1:
             raise ConfigError("keyword_terms must be >= 2 and keyword_max_df in (0, 1]")
+        if not 0 <= self.context_rate <= 1:
+            raise ConfigError(f"context_rate must be in [0, 1], got {self.context_rate}")
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]+")
@@ -272,7 +278,9 @@ def mine_pairs(
     chunks: Sequence[Chunk], config: MiningConfig | None = None, *, negatives: bool = True
 ) -> list[AdaptPair]:
     """Every kind of pair from `chunks`, capped to `max_pairs` (each kind keeps its share),
-    with hard and random negatives attached (`attach_negatives`) unless `negatives` is False."""
+    with hard and random negatives attached (`attach_negatives`) unless `negatives` is False,
+    then a `context_rate` share of the queries given their document's context (after the
+    negatives, which are found for the bare query)."""
     cfg = config or MiningConfig()
     if not chunks:
         raise ConfigError("no chunks to mine pairs from")
@@ -290,7 +298,7 @@ def mine_pairs(
         from ragkit.adapt.negatives import attach_negatives
 
         found = attach_negatives(found, chunks, cfg)
-    return found
+    return with_context(found, chunks, cfg.context_rate, cfg.seed)
 
 
 def _dedupe(pairs: list[AdaptPair]) -> list[AdaptPair]:

@@ -42,6 +42,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
     p.add_argument("--keyword-per-chunk", type=int, default=1,
                    help="salient-term queries mined per chunk (0: none)")  # fmt: skip
+    p.add_argument("--context-rate", type=float, default=0.5,
+                   help="share of mined queries that name their document (0: none)")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=32, help="pairs per step (in-batch negatives)")
     p.add_argument("--learning-rate", type=float, default=2e-5, help="AdamW peak learning rate")
     p.add_argument("--epochs", type=int, default=1, help="passes over the mined pairs")
@@ -77,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
         base_model=args.base,
         budget_minutes=args.budget_minutes,
         seed=args.seed,
-        mining=MiningConfig(max_pairs=args.max_pairs, keyword_per_chunk=args.keyword_per_chunk),
+        mining=MiningConfig(
+            max_pairs=args.max_pairs,
+            keyword_per_chunk=args.keyword_per_chunk,
+            context_rate=args.context_rate,
+        ),
         bi_encoder=bi,
         reranker=reranker,
     )

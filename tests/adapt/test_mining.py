@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
+from ragkit.adapt.context import context_phrases
 from ragkit.adapt.mining import MIN_KEYWORD_TERMS, MIN_KEYWORD_WORDS, remove_ref
 from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
 from ragkit.errors import ConfigError
@@ -16,7 +17,8 @@ from ragkit.types import Chunk
 
 @pytest.fixture(scope="module")
 def pairs(filing_chunks: list[Chunk]) -> list[AdaptPair]:
-    return mine_pairs(filing_chunks, MiningConfig(seed=3))
+    """The miners' own queries (no document context: its tests are below)."""
+    return mine_pairs(filing_chunks, MiningConfig(seed=3, context_rate=0))
 
 
 def _by_kind(pairs: list[AdaptPair], kind: str) -> list[AdaptPair]:
@@ -130,8 +132,10 @@ def test_no_pair_crosses_documents(pairs: list[AdaptPair], filing_chunks: list[C
 
 
 def test_mining_is_seeded(filing_chunks: list[Chunk], pairs: list[AdaptPair]) -> None:
-    assert mine_pairs(filing_chunks, MiningConfig(seed=3)) == pairs
-    assert mine_pairs(filing_chunks, MiningConfig(seed=4)) != pairs
+    assert mine_pairs(filing_chunks, MiningConfig(seed=3, context_rate=0)) == pairs
+    assert mine_pairs(filing_chunks, MiningConfig(seed=4, context_rate=0)) != pairs
+    with_context = mine_pairs(filing_chunks, MiningConfig(seed=3))
+    assert with_context == mine_pairs(filing_chunks, MiningConfig(seed=3))
 
 
 def test_max_pairs_caps_the_total(filing_chunks: list[Chunk]) -> None:
@@ -175,3 +179,54 @@ def test_bad_settings_are_refused() -> None:
         MiningConfig(max_pairs=0)
     with pytest.raises(ConfigError):
         mine_pairs([])
+
+
+TEN_Q = {"company": "THE BOEING COMPANY", "ticker": "BA", "form_type": "10-Q",
+         "period_end": "2025-06-30", "fiscal_year": 2025, "fiscal_period": "Q2"}  # fmt: skip
+
+
+def test_context_phrases_name_the_document_from_its_metadata() -> None:
+    phrases = context_phrases(TEN_Q)
+    assert "boeing" in phrases and "BA" in phrases  # corporate "the"/"company" dropped
+    assert "boeing 10-Q June 30, 2025" in phrases and "BA Q2 2025" in phrases
+    assert "10-Q fiscal 2025" in phrases
+    assert all(("boeing" in p or "BA" in p or "10-Q" in p) for p in phrases)
+    assert context_phrases({"form_type": "10-K", "period_end": "not a date"}) == []
+    assert context_phrases({"source_name": "notes.md"}) == []
+    misread = "Name of each exchange on which registered New York Stock Exchange, Inc. Chicago"
+    assert context_phrases({"company": misread}) == []  # a cover page misread, not a name
+
+
+def test_context_names_the_pairs_own_filing_and_keeps_its_negatives(
+    pairs: list[AdaptPair], filing_chunks: list[Chunk]
+) -> None:
+    named = mine_pairs(filing_chunks, MiningConfig(seed=3, context_rate=1.0))
+    meta = {c.doc_id: c.metadata for c in filing_chunks}
+    changed = 0
+    for bare, p in zip(pairs, named, strict=True):
+        # the same pair, negatives found for the bare query, only the query differs
+        assert (p.positive_id, p.hard_negative_id, p.random_negative_id) == (
+            bare.positive_id, bare.hard_negative_id, bare.random_negative_id)  # fmt: skip
+        phrases = context_phrases(meta[p.doc_id])
+        if not phrases:  # a Markdown note or a filing without a cover page: left bare
+            assert p.query == bare.query
+            continue
+        changed += 1
+        front = [f"{ph}: {bare.query}" for ph in phrases]
+        back = [f"{bare.query} ({ph})" for ph in phrases]
+        assert p.query in front + back, p.query
+        other = "10-Q" if "10-K" in meta[p.doc_id]["form_type"] else "10-K"
+        assert other not in p.query.replace(bare.query, "")  # its own form, not the other
+    assert changed > len(pairs) // 3
+
+
+def test_context_rate_is_a_share_and_is_checked(
+    pairs: list[AdaptPair], filing_chunks: list[Chunk]
+) -> None:
+    half = mine_pairs(filing_chunks, MiningConfig(seed=3, context_rate=0.5), negatives=False)
+    changed = sum(a.query != b.query for a, b in zip(pairs, half, strict=True))
+    eligible = sum(1 for p in pairs if p.doc_id.startswith("acme"))
+    assert 0.3 * eligible < changed < 0.7 * eligible
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ConfigError):
+            MiningConfig(context_rate=bad)

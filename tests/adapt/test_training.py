@@ -121,6 +121,7 @@ def test_adapt_writes_a_manifest_and_a_reranker(filing_chunks: list[Chunk], tmp_
     saved = json.loads((tmp_path / "enc" / MANIFEST).read_text(encoding="utf-8"))
     assert saved == manifest
     assert manifest["pairs"]["total"] == 24 and manifest["seed"] == 2
+    assert manifest["mining"]["context_rate"] == MiningConfig().context_rate  # recorded
     assert len(manifest["corpus"]["hash"]) == 64 and manifest["result"]["steps"] == 2
     assert manifest["reranker"]["steps"] == 2
     reranker = CrossEncoderReranker(str(tmp_path / "rr"))
@@ -177,3 +178,14 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     (enc / MANIFEST).write_text(json.dumps({**manifest, "stalled": True}), encoding="utf-8")
     assert main(args) == 2  # a stalled encoder gets no reranker, as in a whole `adapt` run
     assert "marked stalled" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_context_rate_outside_zero_to_one(
+    corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ragkit.cli import main
+
+    args = ["adapt", str(corpus_dir), "--out", str(tmp_path / "enc"), "--context-rate", "1.5"]
+    assert main(args) == 2
+    assert "context_rate must be in [0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "enc").exists()  # refused before anything was mined or written
