@@ -1,10 +1,11 @@
 """Document context on mined queries: a question about one filing names it ("Boeing's 10-Q
 for the quarter ended June 30, 2025, ..."); a mined query (a heading, a row label) does not.
 
-A model trained only on bare queries reads the filing's name as part of what is asked and
-ranks passages that echo it (cover pages, statement headings) above the answer. So some
-queries get a context phrase built from their own document's metadata (company, ticker,
-form, period, as the parsers extracted them from the document itself). The hard negative
+A model trained only on bare queries has never seen such a clause and reads it as part of
+what is asked (a reranker fed SEC QA questions with that clause cut off kept more of the
+evidence: README, "Adapting to your corpus"). So some queries get a context phrase built
+from their own document's metadata (company, ticker, form, period, as the parsers extracted
+them from the document itself). The hard negative
 comes from the same document, so the phrase cannot tell it from the positive and the model
 learns to look past it; the random negative comes from another document, where a named
 company that does not match is a fair reason to rank it low.
