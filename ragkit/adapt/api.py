@@ -24,7 +24,7 @@ from ragkit.adapt.bi_encoder import (
     model_source,
     train_bi_encoder,
 )
-from ragkit.adapt.corpus import corpus_hash, load_corpus
+from ragkit.adapt.corpus import corpus_hash, load_corpus, with_metadata
 from ragkit.adapt.mining import MiningConfig, mine_pairs, pair_counts
 from ragkit.errors import ConfigError, TrainingStalledError
 from ragkit.rerankers.training import TrainingConfig
@@ -44,6 +44,8 @@ class AdaptConfig:
     `budget_minutes` bounds training wall time (mining and saving come on top); with a
     reranker, `reranker_share` of it goes to the cross-encoder. `reranker_pairs` caps the
     mined pairs the cross-encoder sees (each gives a positive and up to two negatives).
+    `metadata_file` (a document-information JSONL or CSV, as routing reads) fills in the
+    company, form and period that documents' own cover pages did not give (for context).
     """
 
     base_model: str | None = None
@@ -63,6 +65,7 @@ class AdaptConfig:
     )
     reranker_share: float = 0.35
     reranker_pairs: int = 4000
+    metadata_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.budget_minutes is not None and self.budget_minutes <= 0:
@@ -113,7 +116,7 @@ def adapt(
     cfg = (config or AdaptConfig()).seeded()
     started = time.perf_counter()
     chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
-    pairs = mine_pairs(chunks, cfg.mining)
+    pairs = mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
     counts = pair_counts(pairs)
     mined_s = time.perf_counter() - started
     logger.info("mined %d pairs in %.1fs: %s", len(pairs), mined_s, counts)
@@ -134,6 +137,7 @@ def adapt(
         "seed": cfg.seed,
         "budget_minutes": cfg.budget_minutes,
         "mining": asdict(cfg.mining),
+        "metadata_file": cfg.metadata_file,
         "training": asdict(cfg.bi_encoder),
         "result": {k: v for k, v in asdict(result).items() if k != "losses"},
         "loss_curve": _curve(result.losses),
@@ -211,7 +215,8 @@ def adapt_reranker(
 ) -> dict[str, Any]:
     """Train only the reranker, from an already adapted `encoder` folder; its record. The
     pairs are mined again with the seed and mining settings of the encoder's manifest, so
-    they are the pairs the encoder saw (a setting newer than the manifest takes its default);
+    they are the pairs the encoder saw (with its metadata file; a setting newer than the
+    manifest takes its default);
     `config` gives the rest (budget, reranker training). A stalled encoder gets no reranker,
     and a stalled reranker raises, as in `adapt`."""
     manifest = read_manifest(encoder)
@@ -220,9 +225,10 @@ def adapt_reranker(
     if manifest.get("stalled"):
         raise TrainingStalledError(f"the encoder in {encoder} is marked stalled: adapt it again")
     cfg = replace(config or AdaptConfig(), seed=manifest["seed"],
-                  mining=MiningConfig(**manifest["mining"])).seeded()  # fmt: skip
+                  mining=MiningConfig(**manifest["mining"]),
+                  metadata_file=manifest.get("metadata_file")).seeded()  # fmt: skip
     chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
-    pairs = mine_pairs(chunks, cfg.mining)
+    pairs = mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
     record = _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
     if record["stalled"]:
         raise _reranker_stalled(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ragkit.errors import ConfigError, DatasetError
@@ -65,3 +66,18 @@ def corpus_hash(chunks: Sequence[Chunk]) -> str:
     for c in chunks:
         digest.update(f"{c.doc_id}\x1f{c.id}\x1f{c.search_text}\x1e".encode())
     return digest.hexdigest()
+
+
+def with_metadata(chunks: Sequence[Chunk], metadata_file: str | Path | None) -> list[Chunk]:
+    """The chunks with what a document-information file (JSONL or CSV, as routing reads it:
+    `ragkit.routing.metadata_file`) says of their document filled in where their own metadata
+    is silent; the document's own values win. Without a file, the chunks unchanged."""
+    if metadata_file is None:
+        return list(chunks)
+    from ragkit.routing.metadata_file import load_metadata_file
+
+    extra = load_metadata_file(metadata_file)
+    return [
+        replace(c, metadata={**extra[c.doc_id], **c.metadata}) if c.doc_id in extra else c
+        for c in chunks
+    ]

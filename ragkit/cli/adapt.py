@@ -44,6 +44,9 @@ def register(subparsers: Any) -> None:
                    help="salient-term queries mined per chunk (0: none)")  # fmt: skip
     p.add_argument("--context-rate", type=float, default=0.5,
                    help="share of mined queries that name their document (0: none)")  # fmt: skip
+    p.add_argument("--metadata-file", default=None,
+                   help="document-information JSONL/CSV: company, form, period per document "
+                   "where cover pages lack them (as `ragkit bench --metadata` reads)")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=32, help="pairs per step (in-batch negatives)")
     p.add_argument("--learning-rate", type=float, default=2e-5, help="AdamW peak learning rate")
     p.add_argument("--epochs", type=int, default=1, help="passes over the mined pairs")
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         bi_encoder=bi,
         reranker=reranker,
+        metadata_file=args.metadata_file,
     )
     manifest = adapt(args.corpus, args.out, cfg, reranker_out=args.reranker_out,
                      progress=not args.quiet, device=args.device, threads=args.threads)  # fmt: skip

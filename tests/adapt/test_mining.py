@@ -3,15 +3,17 @@ that are never positives, no text crossing documents, no query left verbatim in 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
 from ragkit.adapt.context import context_phrases
+from ragkit.adapt.corpus import with_metadata
 from ragkit.adapt.mining import MIN_KEYWORD_TERMS, MIN_KEYWORD_WORDS, remove_ref
 from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
-from ragkit.errors import ConfigError
+from ragkit.errors import ConfigError, DatasetError
 from ragkit.types import Chunk
 
 
@@ -230,3 +232,28 @@ def test_context_rate_is_a_share_and_is_checked(
     for bad in (-0.1, 1.5):
         with pytest.raises(ConfigError):
             MiningConfig(context_rate=bad)
+
+
+def test_a_metadata_file_names_documents_whose_cover_page_did_not(
+    filing_chunks: list[Chunk], tmp_path: Path
+) -> None:
+    info = tmp_path / "docs.jsonl"
+    rows = [
+        {"doc_name": "orbital-10k-2023.txt", "company": "Orbital Freight", "doc_type": "10k",
+         "doc_period": 2023},
+        {"doc_name": "acme-10k-fy2024", "company": "Someone Else", "doc_type": "10q"},
+    ]  # fmt: skip
+    info.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    filled = with_metadata(filing_chunks, info)
+    assert with_metadata(filing_chunks, None) == filing_chunks
+    by_doc = {c.doc_id: c.metadata for c in filled}
+    assert by_doc["orbital-10k-2023"]["company"] == "Orbital Freight"
+    assert by_doc["orbital-10k-2023"]["form_type"] == "10-K"
+    assert by_doc["acme-10k-fy2024"]["company"] == "Acme Widgets, Inc."  # its own cover wins
+    assert by_doc["acme-10k-fy2024"]["form_type"] == "10-K"
+    assert "widget-guide" in by_doc and "company" not in by_doc["widget-guide"]
+    named = mine_pairs(filled, MiningConfig(seed=3, context_rate=1.0), negatives=False)
+    orbital = [p for p in named if p.doc_id == "orbital-10k-2023"]
+    assert orbital and all("orbital freight" in p.query or "10-K" in p.query for p in orbital)
+    with pytest.raises(DatasetError):
+        with_metadata(filing_chunks, tmp_path / "missing.jsonl")

@@ -122,6 +122,7 @@ def test_adapt_writes_a_manifest_and_a_reranker(filing_chunks: list[Chunk], tmp_
     assert saved == manifest
     assert manifest["pairs"]["total"] == 24 and manifest["seed"] == 2
     assert manifest["mining"]["context_rate"] == MiningConfig().context_rate  # recorded
+    assert manifest["metadata_file"] is None  # --reranker-only re-mines with the same file
     assert len(manifest["corpus"]["hash"]) == 64 and manifest["result"]["steps"] == 2
     assert manifest["reranker"]["steps"] == 2
     reranker = CrossEncoderReranker(str(tmp_path / "rr"))
