@@ -439,17 +439,22 @@ def _rerank(env: BenchEnv) -> SystemSpec:
 def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
     """`dense-adapted`, `hybrid-adapted`, `hybrid-adapted-rerank`: the encoder (and reranker)
     adapted to the bench corpus itself by `ragkit.adapt` (no questions, no labels), built once
-    and cached by corpus hash + settings (`ragkit.adapt.cached`)."""
+    and cached by corpus hash + settings (`ragkit.adapt.cached`); the bench's metadata file,
+    when given, names the documents for the queries' context as it does for routing."""
 
     def factory(env: BenchEnv) -> SystemSpec:
         from dataclasses import replace
 
-        from ragkit.adapt.cached import adapted_models, bench_corpus
+        from ragkit.adapt.cached import adapted_models, bench_corpus, env_config
         from ragkit.errors import TrainingStalledError
 
+        settings, threads = env_config()
+        if env.metadata_file is not None:  # the documents' names, as routing gets them
+            settings = replace(settings, metadata_file=str(env.metadata_file))
         try:
-            encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]),
-                                             reranker=rerank, progress=env.progress)  # fmt: skip
+            encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]), settings,
+                                             reranker=rerank, threads=threads,
+                                             progress=env.progress)  # fmt: skip
         except TrainingStalledError as exc:  # reported as skipped, never benchmarked
             raise SystemSkipped(str(exc)) from exc
         adapted = replace(env, model=str(encoder), _indexes={})

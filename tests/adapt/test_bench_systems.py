@@ -39,3 +39,31 @@ def test_adapted_systems_build_from_the_corpus_and_are_cached(
     again, _ = build_systems("hybrid-adapted", BenchEnv(env.dataset, backend="torch"))
     assert (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns == stamp  # reused
     assert again["hybrid-adapted"].info["adapted_model"] == str(folders[0] / "encoder")
+
+
+def test_adapted_systems_adapt_with_the_benchs_metadata_file(
+    beir_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file that names documents for routing names them for the queries' context too;
+    what adaptation was asked is seen through a stalled run, which the bench reports skipped."""
+    import ragkit.adapt.cached as cached
+    from ragkit.adapt import AdaptConfig
+    from ragkit.bench.datasets import load_beir
+    from ragkit.bench.systems import BenchEnv, build_systems
+    from ragkit.errors import TrainingStalledError
+
+    (beir_dir / "qrels").mkdir(exist_ok=True)
+    (beir_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    info = tmp_path / "docs.jsonl"
+    info.write_text('{"doc_name": "d1", "company": "Statin Research Group"}\n', encoding="utf-8")
+    asked: list[AdaptConfig] = []
+
+    def stalled(chunks: object, config: AdaptConfig, **kwargs: object) -> None:
+        asked.append(config)
+        raise TrainingStalledError("stalled")
+
+    monkeypatch.setattr(cached, "adapted_models", stalled)
+    env = BenchEnv(load_beir(beir_dir), backend="torch", progress=False, metadata_file=info)
+    systems, skipped = build_systems("dense-adapted", env)
+    assert not systems and "dense-adapted" in skipped
+    assert [c.metadata_file for c in asked] == [str(info)]
