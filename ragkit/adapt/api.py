@@ -137,7 +137,7 @@ def adapt(
         "seed": cfg.seed,
         "budget_minutes": cfg.budget_minutes,
         "mining": asdict(cfg.mining),
-        "metadata_file": cfg.metadata_file,
+        "metadata_file": str(Path(cfg.metadata_file).resolve()) if cfg.metadata_file else None,
         "training": asdict(cfg.bi_encoder),
         "result": {k: v for k, v in asdict(result).items() if k != "losses"},
         "loss_curve": _curve(result.losses),
@@ -216,9 +216,8 @@ def adapt_reranker(
     """Train only the reranker, from an already adapted `encoder` folder; its record. The
     pairs are mined again with the seed and mining settings of the encoder's manifest, so
     they are the pairs the encoder saw (with its metadata file; a setting newer than the
-    manifest takes its default);
-    `config` gives the rest (budget, reranker training). A stalled encoder gets no reranker,
-    and a stalled reranker raises, as in `adapt`."""
+    manifest takes its default); `config` gives the rest (budget, reranker training). A
+    stalled encoder gets no reranker, and a stalled reranker raises, as in `adapt`."""
     manifest = read_manifest(encoder)
     if manifest is None or "mining" not in manifest:
         raise ConfigError(f"{encoder} holds no adapted encoder: adapt the encoder first")
