@@ -26,6 +26,7 @@ from ragkit.adapt.bi_encoder import (
 )
 from ragkit.adapt.corpus import corpus_hash, load_corpus, with_metadata
 from ragkit.adapt.mining import MiningConfig, mine_pairs, pair_counts
+from ragkit.adapt.pairs import AdaptPair
 from ragkit.errors import ConfigError, TrainingStalledError
 from ragkit.rerankers.training import TrainingConfig
 from ragkit.types import Chunk
@@ -101,6 +102,16 @@ def _budgets(cfg: AdaptConfig, with_reranker: bool) -> tuple[float | None, float
     return total * (1 - cfg.reranker_share), total * cfg.reranker_share
 
 
+def _mined(
+    corpus: str | Path | Sequence[Chunk], cfg: AdaptConfig
+) -> tuple[list[Chunk], list[AdaptPair]]:
+    """The corpus's chunks and the pairs mined from them (documents named by
+    `cfg.metadata_file` where their cover pages did not): what `adapt` and `adapt_reranker`
+    both train on."""
+    chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
+    return chunks, mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
+
+
 def adapt(
     corpus: str | Path | Sequence[Chunk],
     out: str | Path,
@@ -115,8 +126,7 @@ def adapt(
     folder/file `load_corpus` reads, or chunks). Returns the manifest written to `out`."""
     cfg = (config or AdaptConfig()).seeded()
     started = time.perf_counter()
-    chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
-    pairs = mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
+    chunks, pairs = _mined(corpus, cfg)
     counts = pair_counts(pairs)
     mined_s = time.perf_counter() - started
     logger.info("mined %d pairs in %.1fs: %s", len(pairs), mined_s, counts)
@@ -226,8 +236,7 @@ def adapt_reranker(
     cfg = replace(config or AdaptConfig(), seed=manifest["seed"],
                   mining=MiningConfig(**manifest["mining"]),
                   metadata_file=manifest.get("metadata_file")).seeded()  # fmt: skip
-    chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
-    pairs = mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
+    _, pairs = _mined(corpus, cfg)
     record = _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
     if record["stalled"]:
         raise _reranker_stalled(record)

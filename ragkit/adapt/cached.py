@@ -50,12 +50,16 @@ def adapted_models(
     reranker: bool = False,
     threads: int | None = None,
     progress: bool = True,
+    metadata_file: str | Path | None = None,
 ) -> tuple[Path, Path | None]:
     """(encoder folder, reranker folder or None) adapted to `chunks`, trained when absent;
-    `TrainingStalledError` when either stalled (now or in the cached run)."""
+    `TrainingStalledError` when either stalled (now or in the cached run). `metadata_file`
+    (a document-information file, as routing reads) replaces the config's."""
     if config is None:
         config, env_threads = env_config()
         threads = threads or env_threads
+    if metadata_file is not None:
+        config = replace(config, metadata_file=str(metadata_file))
     folder = adapted_folder(chunks, config)
     encoder, ranker = folder / "encoder", folder / "reranker"
     if not (encoder / MANIFEST).is_file():

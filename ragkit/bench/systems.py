@@ -445,16 +445,13 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
     def factory(env: BenchEnv) -> SystemSpec:
         from dataclasses import replace
 
-        from ragkit.adapt.cached import adapted_models, bench_corpus, env_config
+        from ragkit.adapt.cached import adapted_models, bench_corpus
         from ragkit.errors import TrainingStalledError
 
-        settings, threads = env_config()
-        if env.metadata_file is not None:  # the documents' names, as routing gets them
-            settings = replace(settings, metadata_file=str(env.metadata_file))
-        try:
-            encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]), settings,
-                                             reranker=rerank, threads=threads,
-                                             progress=env.progress)  # fmt: skip
+        try:  # the metadata file names the documents for the queries' context, as for routing
+            encoder, ranker = adapted_models(bench_corpus(env.dataset, env.chunks()[0]),
+                                             reranker=rerank, progress=env.progress,
+                                             metadata_file=env.metadata_file)  # fmt: skip
         except TrainingStalledError as exc:  # reported as skipped, never benchmarked
             raise SystemSkipped(str(exc)) from exc
         adapted = replace(env, model=str(encoder), _indexes={})

@@ -56,13 +56,14 @@ def test_adapted_systems_adapt_with_the_benchs_metadata_file(
     (beir_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
     info = tmp_path / "docs.jsonl"
     info.write_text('{"doc_name": "d1", "company": "Statin Research Group"}\n', encoding="utf-8")
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
     asked: list[AdaptConfig] = []
 
-    def stalled(chunks: object, config: AdaptConfig, **kwargs: object) -> None:
+    def stalled(chunks: object, out: object, config: AdaptConfig, **kwargs: object) -> None:
         asked.append(config)
         raise TrainingStalledError("stalled")
 
-    monkeypatch.setattr(cached, "adapted_models", stalled)
+    monkeypatch.setattr(cached, "adapt", stalled)
     env = BenchEnv(load_beir(beir_dir), backend="torch", progress=False, metadata_file=info)
     systems, skipped = build_systems("dense-adapted", env)
     assert not systems and "dense-adapted" in skipped
