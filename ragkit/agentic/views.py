@@ -29,8 +29,9 @@ from ragkit.types import Document, Section, SectionKind
 
 logger = logging.getLogger(__name__)
 
-#: Bumped whenever the rendering changes, so stale cached views are ignored.
-VIEW_FORMAT = 1
+#: Bumped whenever the rendering changes, so stale cached views are ignored
+#: (2: a table's footnotes follow it, as on the page).
+VIEW_FORMAT = 2
 _HTML_SUFFIXES = (".htm", ".html", ".xhtml", ".xml")
 
 
@@ -304,7 +305,10 @@ def render_document(
         if sec.kind != "document" and sec.title:
             emit(sec.title, sec.page_start)
         for block in sec.blocks:
-            emit(block.text, block.page if block.page is not None else sec.page_start)
+            page = block.page if block.page is not None else sec.page_start
+            emit(block.text, page)
+            for note in block.footnotes:  # the parser lifts them off the page into the table
+                emit(note, page)
         own_end = len(lines)
         for child in sec.children:
             visit(child, index)

@@ -120,3 +120,17 @@ def test_agent_filter_keys_are_the_retriever_contracts_keys() -> None:
     from ragkit.indexes import FILTER_KEYS as INDEX_FILTER_KEYS
 
     assert set(FILTER_KEYS) == set(INDEX_FILTER_KEYS)
+
+
+def test_a_tables_footnotes_are_searchable_and_read_with_it(tools: Tools) -> None:
+    """The parser lifts a table's footnotes into the table block; the view puts them back
+    under the table, so grep finds them and reading the section shows them."""
+    note = str(FACTS_10K["footnote_1"])
+    res = tools.grep("Beacon Controls, acquired", glob=TENK, context=0)
+    assert res.n_matches == 1
+    match = res.matches[0]
+    assert match.text == note
+    body = tools.read(TENK, section=match.section_path[-1]).body
+    assert note in body and str(FACTS_10K["footnote_2"]) in body
+    lines = body.splitlines()
+    assert lines[lines.index(note) - 1].startswith("Total |")  # under the table, as on the page
