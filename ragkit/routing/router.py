@@ -99,6 +99,11 @@ def _annual(rec: DocRecord) -> bool:
     return (rec.form_type or "").upper().startswith("10-K") or rec.fiscal_period == "FY"
 
 
+def _reports_full_year(rec: DocRecord) -> bool:
+    """A fourth-quarter earnings release: it reports the whole fiscal year beside the quarter."""
+    return (rec.form_type or "").upper() == "EARNINGS" and rec.fiscal_period == "Q4"
+
+
 def period_score(rec: DocRecord, p: PeriodMention) -> float:
     """How well a document's period matches a period the question names (0..1).
 
@@ -133,7 +138,7 @@ def period_score(rec: DocRecord, p: PeriodMention) -> float:
         return 0.0
     # a year: "FY2022" / "fiscal 2022" (the company's label) or "in 2022" (calendar)
     if rec.fiscal_year == p.year:
-        return 1.0 if annual else 0.6
+        return 1.0 if annual or _reports_full_year(rec) else 0.6
     if not p.fiscal and end is not None and annual:
         start = end - timedelta(days=364)
         overlap = (min(end, date(p.year, 12, 31)) - max(start, date(p.year, 1, 1))).days

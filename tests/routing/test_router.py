@@ -9,7 +9,7 @@ import pytest
 
 from ragkit.errors import ConfigError
 from ragkit.routing import RoutedRetriever
-from ragkit.routing.entities import EntityCatalog
+from ragkit.routing.entities import EntityCatalog, record_from_metadata
 from ragkit.routing.router import Router, apply_boosts
 from ragkit.types import Chunk, Hit
 
@@ -55,6 +55,27 @@ def test_next_years_filing_is_second_choice(catalog: EntityCatalog) -> None:
     assert d.ranked_docs == ("awk-10k-fy2021", "awk-10k-fy2022")
     assert d.boosts["awk-10k-fy2021"] > d.boosts["awk-10k-fy2022"] > 0
     assert d.filters == {"doc_id": ["awk-10k-fy2021", "awk-10k-fy2022"]}  # a boost, not a filter
+
+
+def test_a_fourth_quarter_release_reports_its_fiscal_year() -> None:
+    """A Q4 earnings release carries the full-year results beside the quarter's: a question
+    about the fiscal year ranks it with the annual report, a Q2 release well below them."""
+    meta = {"company": "Amcor plc", "ticker": "AMCR", "fiscal_year": 2023}
+    catalog = EntityCatalog([
+        record_from_metadata("amcor-10k-fy2023", {**meta, "form_type": "10-K",
+                                                  "fiscal_period": "FY"}),
+        record_from_metadata("amcor-fy2023q4-release", {**meta, "form_type": "EARNINGS",
+                                                        "fiscal_period": "Q4"}),
+        record_from_metadata("amcor-fy2023q2-release", {**meta, "form_type": "EARNINGS",
+                                                        "fiscal_period": "Q2"}),
+    ])  # fmt: skip
+    d = Router(catalog).route("What was Amcor's adjusted EBITDA for FY2023?")
+    assert d.ranked_docs[:2] == ("amcor-10k-fy2023", "amcor-fy2023q4-release")
+    annual, q4, q2 = (d.boosts[x] for x in d.ranked_docs)
+    assert annual - q4 < 0.02 and q4 - q2 > 0.1
+    # the release is still the quarter's own document for a question about the quarter
+    d = Router(catalog).route("Amcor's sales in the fourth quarter of fiscal 2023")
+    assert d.top_doc == "amcor-fy2023q4-release"
 
 
 def test_form_and_exact_period_narrow_to_one_filing(catalog: EntityCatalog) -> None:
