@@ -79,6 +79,12 @@ class Block:
         """Build a table block whose text is the rendered rows."""
         return cls("table", render_table(rows), rows, header_rows, caption, footnotes, page)
 
+    @property
+    def visible_text(self) -> str:
+        """The block as it reads on the page: a table's rows, then the footnotes the parser
+        lifted into it (`text` is the rows alone)."""
+        return "\n".join((self.text, *self.footnotes)) if self.footnotes else self.text
+
 
 @dataclass(frozen=True, slots=True)
 class Section:
@@ -115,7 +121,7 @@ class Section:
 
     def text(self, recursive: bool = True) -> str:
         """The section's visible text (its blocks, then its children's when recursive)."""
-        parts = [b.text for b in self.blocks]
+        parts = [b.visible_text for b in self.blocks]
         if recursive:
             parts.extend(c.title + "\n" + c.text() for c in self.children)
         return "\n\n".join(p for p in parts if p)

@@ -18,6 +18,16 @@ def test_table_block_renders_rows_with_pipes_and_drops_empty_cells() -> None:
     assert block.text == "2024 | 2023\nTotal revenues | $ 97,690 | $ 96,773"
     assert render_table(()) == ""
     assert block.kind == "table" and block.header_rows == 1
+    assert block.visible_text == block.text  # no footnotes: the rows alone
+
+
+def test_a_tables_visible_text_ends_with_its_footnotes() -> None:
+    notes = ("(1) Includes Beacon Controls, acquired March 3, 2024.", "(2) Discontinued in 2024.")
+    table = Block.table((("Segment", "2024"), ("Industrial (1)(2)", "$ 512")), 1, footnotes=notes)
+    assert table.text == "Segment | 2024\nIndustrial (1)(2) | $ 512"  # the rows, for chunking
+    assert table.visible_text == table.text + "\n" + "\n".join(notes)  # as on the page
+    section = Section("s", "Segments", 1, ("Segments",), blocks=(table,))
+    assert section.text().endswith(notes[1])
 
 
 def _doc() -> Document:

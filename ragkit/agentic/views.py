@@ -305,10 +305,7 @@ def render_document(
         if sec.kind != "document" and sec.title:
             emit(sec.title, sec.page_start)
         for block in sec.blocks:
-            page = block.page if block.page is not None else sec.page_start
-            emit(block.text, page)
-            for note in block.footnotes:  # the parser lifts them off the page into the table
-                emit(note, page)
+            emit(block.visible_text, block.page if block.page is not None else sec.page_start)
         own_end = len(lines)
         for child in sec.children:
             visit(child, index)

@@ -44,7 +44,7 @@ def document_text_with_pages(doc: Document) -> tuple[str, list[tuple[int, int, i
         if with_title and section.title:
             add(section.title, section.page_start)
         for block in section.blocks:
-            add(block.text, block.page)
+            add(block.visible_text, block.page)
         for child in section.children:
             visit(child, True)
 

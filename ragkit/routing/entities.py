@@ -164,8 +164,8 @@ def _head_text(doc: Document, limit: int = 6000) -> str:
             parts.append(section.title)
             size += len(section.title)
         for block in section.blocks:
-            parts.append(block.text)
-            size += len(block.text) + 1
+            parts.append(block.visible_text)
+            size += len(block.visible_text) + 1
             if size >= limit:
                 return "\n".join(parts)[:limit]
     return "\n".join(parts)[:limit]

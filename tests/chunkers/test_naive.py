@@ -8,7 +8,7 @@ from ragkit.chunkers import NaiveChunker, TokenCounter
 from ragkit.chunkers.naive import document_text_with_pages
 from ragkit.errors import ConfigError
 
-from .builders import filing, paged
+from .builders import FOOTNOTES, filing, paged
 
 
 def test_windows_and_overlap(tokenizer: TokenCounter) -> None:
@@ -33,6 +33,8 @@ def test_windows_and_overlap(tokenizer: TokenCounter) -> None:
         assert any(nxt.text.startswith(prev.text[t:]) for t in tail)
     # windows cross section boundaries: the baseline ignores structure
     assert any("Item 7" in c.text and "Risk" in c.text for c in chunks)
+    # it reads what is on the page, a table's footnotes included, like the structured chunker
+    assert all(any(note in c.text for c in chunks) for note in FOOTNOTES)
 
 
 def test_pages_and_metadata(tokenizer: TokenCounter) -> None:
