@@ -73,6 +73,8 @@ class AdaptConfig:
             raise ConfigError(f"budget_minutes must be > 0, got {self.budget_minutes}")
         if not 0 < self.reranker_share < 1:
             raise ConfigError(f"reranker_share must be in (0, 1), got {self.reranker_share}")
+        if self.reranker_pairs <= 0:
+            raise ConfigError(f"reranker_pairs must be > 0, got {self.reranker_pairs}")
 
     def seeded(self) -> AdaptConfig:
         """This config with `seed` applied to mining and both trainers."""

@@ -37,6 +37,8 @@ def register(subparsers: Any) -> None:
                    "pointwise: binary cross-entropy per pair")  # fmt: skip
     p.add_argument("--reranker-max-length", type=int, default=192,
                    help="reranker tokens per (query, passage), training only")  # fmt: skip
+    p.add_argument("--reranker-pairs", type=int, default=4000,
+                   help="mined pairs the reranker trains on (16 per step, one pass)")  # fmt: skip
     p.add_argument("--budget-minutes", type=float, default=30.0, help="training time budget")
     p.add_argument("--seed", type=int, default=0, help="seed of mining and training")
     p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
@@ -66,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     base = AdaptConfig()
     reranker = replace(base.reranker, loss=args.reranker_loss,
                        max_length=args.reranker_max_length)  # fmt: skip
+    base = replace(base, reranker=reranker, reranker_pairs=args.reranker_pairs)
     if args.reranker_only:
-        return _reranker_only(args, replace(base, budget_minutes=args.budget_minutes,
-                                            reranker=reranker))  # fmt: skip
+        return _reranker_only(args, replace(base, budget_minutes=args.budget_minutes))
     bi = BiEncoderConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -88,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
             context_rate=args.context_rate,
         ),
         bi_encoder=bi,
-        reranker=reranker,
         metadata_file=args.metadata_file,
     )
     manifest = adapt(args.corpus, args.out, cfg, reranker_out=args.reranker_out,

@@ -161,7 +161,7 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     assert main(["adapt", str(corpus_dir), "--out", str(enc), "--reranker-only"]) == 2
     assert "--reranker-out" in capsys.readouterr().err
     args = ["adapt", str(corpus_dir), "--out", str(enc), "--reranker-only", "--reranker-out",
-            str(rr), "--reranker-max-length", "64", "--quiet"]  # fmt: skip
+            str(rr), "--reranker-max-length", "64", "--reranker-pairs", "6", "--quiet"]  # fmt: skip
     assert main(args) == 2  # no adapted encoder there yet
     assert "no adapted encoder" in capsys.readouterr().err
     cfg = AdaptConfig(budget_minutes=None, seed=3, mining=MiningConfig(max_pairs=20),
@@ -174,19 +174,25 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     assert record["training"]["loss"] == "listwise" and record["training"]["max_length"] == 64
     assert record["training"]["seed"] == 3  # the encoder's seed, read from its manifest
     info = json.loads((rr / "ragkit_training.json").read_text(encoding="utf-8"))
-    assert info["groups"] <= 20  # one group per mined pair, as the encoder's manifest mined
+    assert info["groups"] == 6  # one group per mined pair, as many as --reranker-pairs asks
     manifest = json.loads((enc / MANIFEST).read_text(encoding="utf-8"))
     (enc / MANIFEST).write_text(json.dumps({**manifest, "stalled": True}), encoding="utf-8")
     assert main(args) == 2  # a stalled encoder gets no reranker, as in a whole `adapt` run
     assert "marked stalled" in capsys.readouterr().err
 
 
-def test_cli_refuses_a_context_rate_outside_zero_to_one(
-    corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--context-rate", "1.5", "context_rate must be in [0, 1]"),
+     ("--reranker-pairs", "0", "reranker_pairs must be > 0")],
+)  # fmt: skip
+def test_cli_refuses_an_out_of_range_setting_before_mining(
+    corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    option: str, value: str, message: str,
+) -> None:  # fmt: skip
     from ragkit.cli import main
 
-    args = ["adapt", str(corpus_dir), "--out", str(tmp_path / "enc"), "--context-rate", "1.5"]
+    args = ["adapt", str(corpus_dir), "--out", str(tmp_path / "enc"), option, value]
     assert main(args) == 2
-    assert "context_rate must be in [0, 1]" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
     assert not (tmp_path / "enc").exists()  # refused before anything was mined or written
