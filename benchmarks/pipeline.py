@@ -181,18 +181,18 @@ def main() -> int:
             (
                 evaluate(
                     {
-                        q: fuse([s, d], "convex", [w, 1 - w])
+                        q: fuse([s, d], "convex", [wt, 1 - wt])
                         for q, s, d in zip(tq, ts, td, strict=True)
                     },
                     train_qrels,
                 )[0],
-                w,
+                wt,
             )
-            for w in [i / 10 for i in range(1, 10)]
+            for wt in [i / 10 for i in range(1, 10)]
         )
-        w = best[1]
-        runs = {q: fuse([sparse[q], dense[q]], "convex", [w, 1 - w]) for q in qids}
-        key = f"hybrid convex minmax {w:.1f}/{1 - w:.1f} (train-tuned)"
+        sparse_w = best[1]
+        runs = {q: fuse([sparse[q], dense[q]], "convex", [sparse_w, 1 - sparse_w]) for q in qids}
+        key = f"hybrid convex minmax {sparse_w:.1f}/{1 - sparse_w:.1f} (train-tuned)"
         table[key] = evaluate(runs, test_qrels)
         print(row(key, table[key], f"train nDCG@10 {best[0]:.4f}"))
 
@@ -201,10 +201,10 @@ def main() -> int:
         f"{args.depth}:\n\n| stage | p50 | p95 |\n|---|---|---|"
     )
     results["latency_ms"] = {}
-    for stage, values in lat.items():
+    for stage_name, values in lat.items():
         p50, p95 = percentile(values, 50), percentile(values, 95)
-        results["latency_ms"][stage] = (p50, p95)
-        print(f"| {stage} | {p50:.1f} | {p95:.1f} |")
+        results["latency_ms"][stage_name] = (p50, p95)
+        print(f"| {stage_name} | {p50:.1f} | {p95:.1f} |")
 
     reranker_dir = Path(args.reranker)
     if not (reranker_dir / "config.json").is_file():

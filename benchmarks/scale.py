@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +101,13 @@ def bench_embed(chunks: list[Chunk], n_texts: int) -> float:
         for workers in (0, 1, 2):
             took = []
             for n in (1, len(texts)):
-                emb = Embedder(cache=EmbeddingCache(Path(tmp) / f"{workers}-{n}.sqlite"))
+                cache = EmbeddingCache(Path(tmp) / f"{workers}-{n}.sqlite")
+                emb = Embedder(cache=cache)
                 start = time.perf_counter()
                 if workers:
                     embed_passages(texts[:n], emb, workers=workers, cpus_per_worker=1.0)
                 else:
-                    Embedder(cache=emb.cache, threads=2).encode_passages(texts[:n])
+                    Embedder(cache=cache, threads=2).encode_passages(texts[:n])
                 took.append(time.perf_counter() - start)
             steady = (len(texts) - 1) / max(took[1] - took[0], 1e-9)
             base = base or steady
@@ -121,6 +123,11 @@ def bench_embed(chunks: list[Chunk], n_texts: int) -> float:
 
 
 # -- 2. fan-out and merge overhead ----------------------------------------------------------
+def _search(index: Any, mode: str, queries: list[str]) -> Any:
+    """One batch of top-10 searches of `index` in `mode` (what the latency table times)."""
+    return index.search(queries, 10, mode=mode)
+
+
 def _latency(fn: Callable[[list[str]], Any], batch: int, rounds: int = 3) -> float:
     """Median ms per query of `fn` over the queries in batches of `batch`."""
     times = []
@@ -152,7 +159,7 @@ def bench_search(chunks: list[Chunk], with_ray: bool) -> None:
     for name, index in systems.items():
         for mode in ("bm25", "hybrid"):
             for batch in (1, 16):
-                ms = _latency(lambda qs, ix=index, m=mode: ix.search(qs, 10, mode=m), batch)
+                ms = _latency(partial(_search, index, mode), batch)
                 base.setdefault((mode, batch), ms)
                 rows.append([name, mode, batch, f"{ms:.2f}", f"{ms / base[(mode, batch)]:.2f}"])
     table(f"Search latency, {len(chunks)} SEC chunks, k=10 (hybrid depth 100)",
