@@ -143,7 +143,6 @@ class OnnxEncoder:
         self.backend = backend
         self.path = onnx_model_file(self.folder, backend)
         config = json.loads((self.folder / "config.json").read_text())
-        self.dim = int(config["hidden_size"])
         st_config = self.folder / "sentence_bert_config.json"
         limit = (
             json.loads(st_config.read_text()).get("max_seq_length") if st_config.is_file() else None
@@ -159,6 +158,9 @@ class OnnxEncoder:
         self.workers = max(1, threads or os.cpu_count() or 1)
         self.session = self._session(1)
         self._query_session = self.session if query_threads <= 1 else self._session(query_threads)
+        # the exported graph's inputs: BERT takes token_type_ids, MPNet and DistilBERT do not
+        self._inputs = frozenset(i.name for i in self.session.get_inputs())
+        self.dim = self._dimension()
 
     def _session(self, threads: int) -> Any:
         ort = self._ort
@@ -175,6 +177,23 @@ class OnnxEncoder:
             providers=["CPUExecutionProvider"],
             disabled_optimizers=list(UNFUSED),
         )
+
+    def _dimension(self) -> int:
+        """The embedding size: the graph's static output width, else one probe's."""
+        width = self.session.get_outputs()[0].shape[-1]
+        if isinstance(width, int):
+            return width
+        ids = np.asarray([self.tokenizer.encode("").ids], dtype=np.int64)
+        return int(self.session.run(None, self._feeds(ids))[0].shape[-1])
+
+    def _feeds(self, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """The session's inputs for one unpadded row of token ids."""
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        return {name: value for name, value in feeds.items() if name in self._inputs}
 
     def get_sentence_embedding_dimension(self) -> int:
         """The embedding dimension (the SentenceTransformer method's name)."""
@@ -213,12 +232,7 @@ class OnnxEncoder:
                 if row is None:
                     return
                 ids = np.asarray([encodings[row].ids], dtype=np.int64)
-                feeds = {
-                    "input_ids": ids,
-                    "attention_mask": np.ones_like(ids),
-                    "token_type_ids": np.zeros_like(ids),
-                }
-                out[row] = session.run(None, feeds)[0][0]
+                out[row] = session.run(None, self._feeds(ids))[0][0]
                 with lock:
                     tick(1)
 

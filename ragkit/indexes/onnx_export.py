@@ -17,6 +17,7 @@ LLM.int8() decomposition), found from a fixed calibration set (`CALIBRATION`). M
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import warnings
@@ -115,8 +116,8 @@ def _optimise(raw: Path, out: Path, config: dict[str, Any]) -> None:
         model = optimize_model(
             str(raw),
             model_type="bert",
-            num_heads=int(config.get("num_attention_heads", 0)),
-            hidden_size=int(config.get("hidden_size", 0)),
+            num_heads=int(config.get("num_attention_heads") or config.get("n_heads") or 0),
+            hidden_size=int(config.get("hidden_size") or config.get("dim") or 0),
             opt_level=1,
             optimization_options=options,
         )
@@ -269,11 +270,13 @@ def _mean_pooled_class() -> type:
         def __init__(self, model: Any) -> None:
             super().__init__()
             self.model = model
+            # BERT-like models take segment ids; MPNet and DistilBERT have none (the export
+            # then drops the unused input and the encoder feeds what the graph asks for)
+            self.typed = "token_type_ids" in inspect.signature(model.forward).parameters
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
+            extra = {"token_type_ids": token_type_ids} if self.typed else {}
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)
             mask = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
             summed = (out.last_hidden_state * mask).sum(1)
             mean = summed / mask.sum(1).clamp(min=1e-9)

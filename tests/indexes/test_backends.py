@@ -251,3 +251,57 @@ def test_worker_threads_do_not_change_vectors(onnx_cache: Path) -> None:
     one = onnx_encoder.OnnxEncoder(model, "onnx-int8", threads=1).encode(texts)
     three = onnx_encoder.OnnxEncoder(model, "onnx-int8", threads=3).encode(texts)
     assert np.array_equal(one, three)
+
+
+def _tiny_model(kind: str, folder: Path) -> Path:
+    """A two-layer, randomly initialised sentence-transformers folder of an architecture
+    without segment ids (MPNet, as all-mpnet-base-v2; DistilBERT), with MiniLM's tokenizer:
+    built offline, small enough to export in a second."""
+    import json
+    import shutil
+
+    import torch
+    from transformers import DistilBertConfig, DistilBertModel, MPNetConfig, MPNetModel
+
+    torch.manual_seed(0)
+    model = (
+        MPNetModel(MPNetConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                               intermediate_size=64, max_position_embeddings=130))
+        if kind == "mpnet"
+        else DistilBertModel(DistilBertConfig(dim=32, n_layers=2, n_heads=2, hidden_dim=64,
+                                              max_position_embeddings=128))
+    )  # fmt: skip
+    model.save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        shutil.copyfile(Path(packaged_model_path()) / name, folder / name)
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": True})
+    )
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
+    modules = [
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling")])
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["mpnet", "distilbert"])
+def test_a_model_without_segment_ids_runs_on_the_onnx_backends(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's MPNet or DistilBERT folder (no token_type_ids input, DistilBERT's width under
+    another config key) gets the default ONNX backends, with torch's vectors."""
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
+    folder = _tiny_model(kind, tmp_path / kind)
+    texts = _passages()[:8]
+    vectors = {
+        b: Embedder(model=str(folder), backend=b, cache=False).encode_passages(texts)
+        for b in onnx_encoder.BACKENDS
+    }
+    assert vectors["torch"].shape == (8, 32)
+    assert np.abs(vectors["torch"] - vectors["onnx"]).max() < 1e-5
+    cosine = (vectors["onnx"] * vectors["onnx-int8"]).sum(axis=1)
+    assert cosine.min() > 0.95
+    assert Embedder(model=str(folder), cache=False).backend == "onnx-int8"  # the CPU default
