@@ -33,6 +33,7 @@ from ragkit.indexes.onnx_encoder import (
     check_backend,
     onnxruntime_available,
 )
+from ragkit.indexes.onnx_export import exportable
 from ragkit.indexes.static import load_static_model
 from ragkit.models import (
     DEFAULT_EMBEDDING_MODEL,
@@ -174,8 +175,9 @@ class Embedder:
             vectors as torch) or ``"onnx-int8"`` (ONNX Runtime with int8 projections;
             its own vectors, cached apart and keyed by the quantisation recipe). Default:
             `DEFAULT_BACKEND` on CPU (no CUDA device) when onnxruntime is installed and the
-            model is a local folder, else torch. ONNX files are exported from the model
-            folder once and cached (`onnx_encoder`).
+            model is a local folder that mean-pools (what the ONNX recipe covers), else
+            torch. ONNX files are exported from the model folder once and cached
+            (`onnx_encoder`).
     """
 
     def __init__(
@@ -234,7 +236,8 @@ class Embedder:
                 )
             return backend
         cpu = self.device == "cpu" or (self.device is None and not _cuda_available())
-        return DEFAULT_BACKEND if local and cpu and onnxruntime_available() else "torch"
+        onnx = local and onnxruntime_available() and exportable(self._source())
+        return DEFAULT_BACKEND if cpu and onnx else "torch"
 
     @property
     def model(self) -> Any:

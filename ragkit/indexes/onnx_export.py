@@ -54,6 +54,13 @@ def _mean_pooling(config: dict[str, Any]) -> bool:
     return bool(config.get("pooling_mode_mean_tokens")) or config.get("pooling_mode") == "mean"
 
 
+def exportable(folder: str | Path) -> bool:
+    """Whether the ONNX recipe covers the model in `folder`: it mean-pools (a folder without a
+    pooling config is taken to, as sentence-transformers does for a bare transformer)."""
+    pooling = Path(folder) / "1_Pooling" / "config.json"
+    return not pooling.is_file() or _mean_pooling(json.loads(pooling.read_text()))
+
+
 def export_float(folder: Path, out: Path) -> None:
     """The float32 model of `folder`: exported, then fused by ONNX Runtime's optimiser."""
     raw = out.with_name("raw.onnx")
@@ -75,8 +82,7 @@ def _torch_export(folder: Path, out: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    pooling = folder / "1_Pooling" / "config.json"
-    if pooling.is_file() and not _mean_pooling(json.loads(pooling.read_text())):
+    if not exportable(folder):
         raise ConfigError(f"the ONNX backends support mean-pooling models only; {folder} is not")
     log.info("exporting %s to ONNX (once; cached in %s)", folder, out.parent.parent)
     # eager attention exports as plain MatMul/Softmax nodes that the optimiser fuses

@@ -305,3 +305,22 @@ def test_a_model_without_segment_ids_runs_on_the_onnx_backends(
     cosine = (vectors["onnx"] * vectors["onnx-int8"]).sum(axis=1)
     assert cosine.min() > 0.95
     assert Embedder(model=str(folder), cache=False).backend == "onnx-int8"  # the CPU default
+
+
+def test_a_model_that_does_not_mean_pool_defaults_to_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ONNX recipe covers mean pooling only: a [CLS]-pooling folder (as BGE's) gets torch
+    by default, and a typed error when ONNX is asked for by name."""
+    import json
+
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
+    folder = _tiny_model("distilbert", tmp_path / "cls")
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 32, "pooling_mode": "cls"})
+    )
+    default = Embedder(model=str(folder), cache=False)
+    assert default.backend == "torch"
+    assert default.encode_passages(_passages()[:2]).shape == (2, 32)
+    with pytest.raises(ConfigError, match="mean-pooling models only"):
+        Embedder(model=str(folder), backend="onnx", cache=False).encode_passages(["a"])
