@@ -1,9 +1,10 @@
 """Adapted models built once per corpus and settings, for the benchmark's `*-adapted` systems.
 
-The folder is `cache_dir()/adapted/<sha256 of corpus hash + settings>/` holding `encoder/` and
-`reranker/`; a folder with its manifest is reused, an interrupted one resumes. Settings come
-from the arguments or the environment: ``RAGKIT_ADAPT_BUDGET_MINUTES`` (default 30),
-``RAGKIT_ADAPT_SEED`` (0), ``RAGKIT_ADAPT_THREADS`` (torch default).
+The folder is `cache_dir()/adapted/<sha256 of corpus hash + settings + metadata file
+content>/` holding `encoder/` and `reranker/`; a folder with its manifest is reused, an
+interrupted one resumes. Settings come from the arguments or the environment:
+``RAGKIT_ADAPT_BUDGET_MINUTES`` (default 30), ``RAGKIT_ADAPT_SEED`` (0),
+``RAGKIT_ADAPT_THREADS`` (torch default).
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ def env_config() -> tuple[AdaptConfig, int | None]:
 
 
 def adapted_folder(chunks: Sequence[Chunk], config: AdaptConfig) -> Path:
-    """Where the models adapted to `chunks` with `config` live."""
-    key = hashlib.sha256(
-        (corpus_hash(chunks) + json.dumps(asdict(config), sort_keys=True, default=str)).encode()
-    ).hexdigest()[:16]
+    """Where the models adapted to `chunks` with `config` live: keyed by the corpus, the
+    settings and the metadata file's content (a file edited in place is another run)."""
+    settings = json.dumps(asdict(config), sort_keys=True, default=str)
+    meta = Path(config.metadata_file) if config.metadata_file else None
+    content = hashlib.sha256(meta.read_bytes()).hexdigest() if meta and meta.is_file() else ""
+    key = hashlib.sha256((corpus_hash(chunks) + settings + content).encode()).hexdigest()[:16]
     return cache_dir() / "adapted" / key
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.adapt import MANIFEST, read_manifest
+from ragkit.types import Chunk
 
 
 def test_adapted_systems_build_from_the_corpus_and_are_cached(
@@ -68,3 +69,22 @@ def test_adapted_systems_adapt_with_the_benchs_metadata_file(
     systems, skipped = build_systems("dense-adapted", env)
     assert not systems and "dense-adapted" in skipped
     assert [c.metadata_file for c in asked] == [str(info)]
+
+
+def test_the_cache_key_follows_the_metadata_files_content(
+    filing_chunks: list[Chunk], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document-information file edited in place names documents differently, so the models
+    adapted with it are another cache entry (the path alone would serve the old ones)."""
+    from ragkit.adapt import AdaptConfig
+    from ragkit.adapt.cached import adapted_folder
+
+    monkeypatch.setenv("RAGKIT_CACHE", str(tmp_path / "cache"))
+    meta = tmp_path / "docs.jsonl"
+    meta.write_text('{"doc_name": "acme-10k", "company": "Acme"}\n')
+    config = AdaptConfig(metadata_file=str(meta))
+    first = adapted_folder(filing_chunks, config)
+    assert adapted_folder(filing_chunks, config) == first
+    meta.write_text('{"doc_name": "acme-10k", "company": "Acme Holdings"}\n')
+    assert adapted_folder(filing_chunks, config) != first
+    assert adapted_folder(filing_chunks, AdaptConfig()) != first
