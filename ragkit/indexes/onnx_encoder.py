@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ragkit.errors import ConfigError, DependencyError
-from ragkit.indexes.onnx_export import UNFUSED
+from ragkit.indexes.onnx_export import UNFUSED, feeds
 from ragkit.indexes.onnx_export import export_float as _export_float
 from ragkit.indexes.onnx_export import quantize_int8 as _quantize
 from ragkit.models import model_digest
@@ -184,16 +184,7 @@ class OnnxEncoder:
         if isinstance(width, int):
             return width
         ids = np.asarray([self.tokenizer.encode("").ids], dtype=np.int64)
-        return int(self.session.run(None, self._feeds(ids))[0].shape[-1])
-
-    def _feeds(self, ids: np.ndarray) -> dict[str, np.ndarray]:
-        """The session's inputs for one unpadded row of token ids."""
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.zeros_like(ids),
-        }
-        return {name: value for name, value in feeds.items() if name in self._inputs}
+        return int(self.session.run(None, feeds(ids, self._inputs))[0].shape[-1])
 
     def get_sentence_embedding_dimension(self) -> int:
         """The embedding dimension (the SentenceTransformer method's name)."""
@@ -232,7 +223,7 @@ class OnnxEncoder:
                 if row is None:
                     return
                 ids = np.asarray([encodings[row].ids], dtype=np.int64)
-                out[row] = session.run(None, self._feeds(ids))[0][0]
+                out[row] = session.run(None, feeds(ids, self._inputs))[0][0]
                 with lock:
                     tick(1)
 

@@ -21,6 +21,7 @@ import inspect
 import json
 import logging
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,12 @@ def _mean_pooling(config: dict[str, Any]) -> bool:
     """Whether a sentence-transformers pooling config means mean pooling: the pre-v6 form
     (``pooling_mode_mean_tokens: true``) or the v6 form (``pooling_mode: "mean"``)."""
     return bool(config.get("pooling_mode_mean_tokens")) or config.get("pooling_mode") == "mean"
+
+
+def feeds(ids: np.ndarray, inputs: Collection[str]) -> dict[str, np.ndarray]:
+    """A graph's inputs for one unpadded row of token ids: those of `INPUTS` it has."""
+    values = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    return {name: values[name] for name in INPUTS if name in inputs}
 
 
 def exportable(folder: str | Path) -> bool:
@@ -255,12 +262,7 @@ def _activation_maxima(model: Any, names: list[str], tokenizer_file: Path) -> di
     maxima: dict[str, Any] = {name: 0.0 for name in names}
     for encoding in tokenizer.encode_batch(list(CALIBRATION)):
         ids = np.array([encoding.ids], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.zeros_like(ids),
-        }
-        outputs = session.run(names, {k: v for k, v in feeds.items() if k in wanted})
+        outputs = session.run(names, feeds(ids, wanted))
         for name, value in zip(names, outputs, strict=True):
             peak = np.abs(value).reshape(-1, value.shape[-1]).max(axis=0)
             maxima[name] = np.maximum(maxima[name], peak)
