@@ -24,7 +24,7 @@ from typing import Any
 
 from ragkit.bench.datasets import load_dataset
 from ragkit.bench.runner import SystemSpec, run_benchmark
-from ragkit.bench.systems import BenchEnv, TracedPipeline, build_systems
+from ragkit.bench.systems import BenchEnv, build_systems, pipeline_spec
 
 #: label -> (dataset spec relative to the data folder, corpus folder or None, cut-offs)
 DATASETS: dict[str, tuple[str, str | None, list[int]]] = {
@@ -40,14 +40,8 @@ DATASETS: dict[str, tuple[str, str | None, list[int]]] = {
 
 def _reranked(env: BenchEnv, reranker: str, label: str, routed: bool) -> SystemSpec:
     """The env's hybrid top 30 (routed or not) reranked by `reranker` alone (blend 0)."""
-    from ragkit.pipeline import HybridPipeline
-
-    index, info = env.hybrid_index()
     rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0}
-    config = {"routing": {"enabled": routed}, "reranker": rerank}
-    router = env.router() if routed else None
-    pipe = HybridPipeline.from_index(index, config, router=router)
-    return SystemSpec(TracedPipeline(pipe), env.chunk_map(), {**info, "description": label})
+    return pipeline_spec(env, {"reranker": rerank}, description=label, routed=routed)
 
 
 def _tag(i: int, env: BenchEnv) -> str:

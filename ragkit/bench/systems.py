@@ -332,10 +332,12 @@ class CascadeRetriever:
 # -- factories ------------------------------------------------------------------------------
 
 
-def _pipeline_spec(
+def pipeline_spec(
     env: BenchEnv, config: Mapping[str, Any], *, chunker: str = "hierarchical",
     description: str = "", routed: bool = False, reranker: Any = None,
 ) -> SystemSpec:  # fmt: skip
+    """A bench system: a traced `HybridPipeline` with `config` over the env's index built with
+    `chunker` (BM25 alone when the config's retrieval mode is bm25), routed or not."""
     from ragkit.pipeline import HybridPipeline
 
     mode = config.get("retrieval", {}).get("mode", "hybrid")
@@ -432,7 +434,7 @@ def _rerank(env: BenchEnv) -> SystemSpec:
     if ":" not in spec or Path(spec).exists():
         spec = f"cross-encoder:{spec}"
     # depth 50 and blend 0.5: the settings chosen on SciFact dev for the fine-tuned MiniLM
-    return _pipeline_spec(env, {"reranker": {"spec": spec, "depth": 50, "blend": 0.5}},
+    return pipeline_spec(env, {"reranker": {"spec": spec, "depth": 50, "blend": 0.5}},
                           description=f"hybrid RRF + {spec} (depth 50, blend 0.5)")  # fmt: skip
 
 
@@ -459,7 +461,7 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
         if ranker is not None:  # no blending: the adapted reranker's order alone
             config["reranker"] = {"spec": f"cross-encoder:{ranker}", "depth": 30, "blend": 0.0}
         what = f"{mode} with the corpus-adapted encoder" + (" + adapted reranker" if rerank else "")
-        spec = _pipeline_spec(adapted, config, description=what, reranker=None)
+        spec = pipeline_spec(adapted, config, description=what, reranker=None)
         return replace(spec, info={**spec.info, "adapted_model": str(encoder)})
 
     return factory
@@ -467,7 +469,7 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
 
 def _fusion_factory(method: str) -> SystemFactory:
     def factory(env: BenchEnv) -> SystemSpec:
-        return _pipeline_spec(env, {"fusion": {"method": method}},
+        return pipeline_spec(env, {"fusion": {"method": method}},
                               description=f"hybrid with {method} fusion")  # fmt: skip
 
     return factory
@@ -478,16 +480,16 @@ def _register_defaults() -> None:
 
     register_system(
         "bm25",
-        lambda env: _pipeline_spec(env, {"retrieval": {"mode": "bm25"}}, description="BM25 alone"),
+        lambda env: pipeline_spec(env, {"retrieval": {"mode": "bm25"}}, description="BM25 alone"),
         "BM25 alone",
     )
-    register_system("dense", lambda env: _pipeline_spec(
+    register_system("dense", lambda env: pipeline_spec(
         env, {"retrieval": {"mode": "dense"}}, description="dense (MiniLM) alone"),
         "dense embeddings alone")  # fmt: skip
     register_system("hybrid", _fusion_factory("rrf"), "BM25 + dense, reciprocal rank fusion")
     for method in FUSION_METHODS:
         register_system(f"hybrid-{method}", _fusion_factory(method), f"hybrid, {method} fusion")
-    register_system("hybrid-dynamic", lambda env: _pipeline_spec(
+    register_system("hybrid-dynamic", lambda env: pipeline_spec(
         env, {"fusion": {"method": "convex", "dynamic": True}},
         description="hybrid, query-dependent convex weights"),
         "hybrid with query-dependent weights")  # fmt: skip
@@ -498,22 +500,22 @@ def _register_defaults() -> None:
                     "hybrid with the corpus-adapted encoder")  # fmt: skip
     register_system("hybrid-adapted-rerank", _adapted_factory("hybrid", rerank=True),
                     "hybrid with the corpus-adapted encoder and reranker")  # fmt: skip
-    register_system("hybrid-refs", lambda env: _pipeline_spec(
+    register_system("hybrid-refs", lambda env: pipeline_spec(
         env, {"expansion": {"enabled": True}}, description="hybrid RRF + reference expansion"),
         "hybrid RRF + reference expansion")  # fmt: skip
-    register_system("naive-hybrid", lambda env: _pipeline_spec(
+    register_system("naive-hybrid", lambda env: pipeline_spec(
         env, {}, chunker="naive", description="hybrid RRF over the naive chunker"),
         "hybrid RRF over fixed-size naive chunks")  # fmt: skip
-    register_system("naive-hybrid-routed", lambda env: _pipeline_spec(
+    register_system("naive-hybrid-routed", lambda env: pipeline_spec(
         env, {}, chunker="naive", routed=True,
         description="hybrid RRF over the naive chunker, with query routing"),
         "naive chunks + hybrid RRF + query routing")  # fmt: skip
-    register_system("hybrid-routed", lambda env: _pipeline_spec(
+    register_system("hybrid-routed", lambda env: pipeline_spec(
         env, {}, routed=True, description="hybrid RRF with query routing"),
         "hybrid RRF with company/period routing (filters + boosts, fallback)")  # fmt: skip
     register_system(
         "bm25-routed",
-        lambda env: _pipeline_spec(
+        lambda env: pipeline_spec(
             env, {"retrieval": {"mode": "bm25"}}, routed=True, description="BM25 with query routing"
         ),
         "BM25 with company/period routing",
