@@ -160,7 +160,8 @@ class OnnxEncoder:
         self._query_session = self.session if query_threads <= 1 else self._session(query_threads)
         # the exported graph's inputs: BERT takes token_type_ids, MPNet and DistilBERT do not
         self._inputs = frozenset(i.name for i in self.session.get_inputs())
-        self.dim = self._dimension()
+        # the export declares only the batch axis dynamic, so the output width is static
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def _session(self, threads: int) -> Any:
         ort = self._ort
@@ -177,14 +178,6 @@ class OnnxEncoder:
             providers=["CPUExecutionProvider"],
             disabled_optimizers=list(UNFUSED),
         )
-
-    def _dimension(self) -> int:
-        """The embedding size: the graph's static output width, else one probe's."""
-        width = self.session.get_outputs()[0].shape[-1]
-        if isinstance(width, int):
-            return width
-        ids = np.asarray([self.tokenizer.encode("").ids], dtype=np.int64)
-        return int(self.session.run(None, feeds(ids, self._inputs))[0].shape[-1])
 
     def get_sentence_embedding_dimension(self) -> int:
         """The embedding dimension (the SentenceTransformer method's name)."""

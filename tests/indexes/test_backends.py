@@ -280,8 +280,8 @@ def _tiny_model(kind: str, folder: Path) -> Path:
     )
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
     modules = [
-        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
-        for i, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling")])
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{module}"}
+        for i, (path, module) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling")])
     ]
     (folder / "modules.json").write_text(json.dumps(modules))
     return folder
