@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from ragkit.agentic.base import AgentBase, check_request
-from ragkit.agentic.question import QuestionTerms, analyze, statement_headings, word_pattern
+from ragkit.agentic.question import (
+    QuestionTerms,
+    analyze,
+    section_heading,
+    statement_headings,
+    word_pattern,
+)
 from ragkit.agentic.result import AgentResult, Evidence, count_tokens
 from ragkit.agentic.search import SearchHit
 from ragkit.agentic.tools import ReadResult, Tools
@@ -59,6 +65,7 @@ _COMPANY_NOISE = {
 }
 _KIND_WEIGHT = {
     "statement": 3.0,
+    "cue": 1.0,  # a named section's heading: rare, so its idf already makes it count
     "phrase": 2.0,
     "number": 3.0,
     "date": 1.2,
@@ -69,7 +76,7 @@ _KIND_WEIGHT = {
 
 #: Which lacking patterns a targeted grep runs first: a missing figure or named section is
 #: the strongest hint, a single missing word comes before an unmatched word pair.
-_LACKING_ORDER = ("statement", "reference", "number", "date", "term", "synonym", "phrase")
+_LACKING_ORDER = ("statement", "cue", "reference", "number", "date", "term", "synonym", "phrase")
 
 
 def _norm(text: str) -> str:
@@ -399,6 +406,8 @@ class HeuristicAgent(AgentBase):
 
         for rx in terms.statements:
             add("statement", "financial statement heading", rx)
+        for title in terms.cues:
+            add("cue", title, section_heading(title))
         for ref in terms.references:
             kind, _, number = ref.rpartition(" ")
             add("reference", ref, rf"\b{re.escape(kind.split(',')[-1].strip())}\s+{number}\b")
@@ -690,17 +699,21 @@ class HeuristicAgent(AgentBase):
         self, ev: Evidence, rx: list[tuple[_Pattern, re.Pattern[str]]], terms: QuestionTerms
     ) -> list[str]:
         """References in the passage, those on lines with question evidence first; references
-        the question itself names always count."""
+        the question itself names always count, and so do those of a section the question
+        names by its title (a section cue: "Item 3. Legal Proceedings" often only points to
+        the note that holds the matters)."""
         try:
             from ragkit.chunkers.references import find_references
         except ImportError:  # pragma: no cover
             return []
+        title = ev.section_path[-1] if ev.section_path else ""
+        named = sum(p.weight for p, r in rx if p.kind == "cue" and r.search(title))
         scored: dict[str, float] = {}
         for line in ev.text.split("\n"):
             refs = find_references(line)
             if not refs:
                 continue
-            weight = sum(p.weight for p, r in rx if r.search(line))
+            weight = named + sum(p.weight for p, r in rx if r.search(line))
             for ref in refs:
                 if ref.kind == "part":
                     continue

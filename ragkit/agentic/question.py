@@ -135,7 +135,6 @@ def analyze(
     except ImportError:  # pragma: no cover - chunkers ship with ragkit
         out.references = []
     low = q.lower()
-    out.cues = [title for key, title in lex.section_cues.items() if key in low]
     # the statements the question names or its metric implies (the pipeline router's reading)
     headings = statement_headings(lex)
     out.statements = [headings[m.kind] for m in statement_intent(q, lexicon=lex)]
@@ -167,4 +166,23 @@ def analyze(
             if s not in seen:
                 syn.setdefault(s, None)
     out.synonyms = list(syn)
+    # the sections the question's words, or the filing words they stand for, point to
+    said = "\n".join([low, *out.synonyms])
+    out.cues = list(
+        dict.fromkeys(
+            title
+            for key, title in lex.section_cues.items()
+            if re.search(rf"\b{re.escape(key.lower())}", said)
+        )
+    )
     return out
+
+
+def section_heading(title: str) -> str:
+    """A grep pattern of a section's heading line: the title alone on its line, perhaps
+    numbered ("Item 3. Legal Proceedings", "Note 12 — Income Taxes", "14. Segment
+    Information"), with up to nine more words (the rest of a long item title, "and Analysis
+    of Financial Condition and Results of Operations") or a page number."""
+    words = r"\s+".join(_heading_word(w) for w in title.split()).replace("'", "['’]")
+    number = r"(?:(?:item|note|part)\s+[\divx]+[a-z]?\W*|\d{1,2}\W+)?"
+    return rf"^\W*{number}{words}\b(?:\W+[\w&',]+){{0,9}}\W*$"

@@ -164,3 +164,64 @@ def test_the_agent_greps_the_statement_a_question_needs() -> None:
     cash = re.compile(headings["cash_flow_statement"], re.I)
     assert cash.search("Condensed Consolidated Statements of Cash Flows (Unaudited)")
     assert cash.search("CASH FLOWS STATEMENTS")  # Microsoft's title
+
+
+LEGAL_TEXT = """ACME WIDGETS, INC.
+ANNUAL REPORT ON FORM 10-K FOR THE FISCAL YEAR ENDED DECEMBER 31, 2024
+
+Item 1. Business
+Acme designs precision flux capacitors for industrial customers in 14 countries.
+Our distributors resell capacitors under multi-year agreements.
+
+Item 3. Legal Proceedings.
+The information contained in Note 9 of this 10-K is incorporated herein by reference.
+
+Item 7. Management's Discussion and Analysis
+Net sales rose 8% to $2,140 million on higher capacitor volumes.
+\f
+Note 9 - Contingencies
+In March 2024 a former distributor sued the Company in Ohio state court, alleging breach of
+its supply agreement and seeking $45 million in damages; the Company believes the claim is
+without merit and intends to defend it vigorously.
+"""
+
+
+def test_a_question_about_legal_matters_reads_the_legal_proceedings_item_and_its_note(
+    tmp_path: Path,
+) -> None:
+    """Everyday words name a section (lexicon section cues, also through synonyms): the
+    agent greps that section's heading, reads it, and follows what it incorporates by
+    reference even though the pointing line shares no word with the question."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "acme-10k-2024.txt").write_text(LEGAL_TEXT, encoding="utf-8")
+    terms = analyze("Is Acme fighting any legal battles?")
+    assert terms.cues == ["Legal Proceedings"]
+    assert analyze("Were there lawsuits in 2024?").cues == ["Legal Proceedings"]
+    assert analyze("How did net sales change?").cues == []
+    agent = HeuristicAgent(tmp_path / "corpus", view_cache=tmp_path / "views")
+    result = agent.run("Is Acme fighting any legal battles?")
+    texts = " ".join(e.text for e in result.evidence)
+    assert "incorporated herein by reference" in texts
+    assert "former distributor sued the Company" in texts
+    assert any(e.why.startswith("via Note 9") for e in result.evidence)
+
+
+def test_a_section_heading_pattern_matches_heading_lines_only() -> None:
+    import re
+
+    from ragkit.agentic.question import section_heading
+
+    legal = re.compile(section_heading("Legal Proceedings"), re.I)
+    headings = ("Item 3. Legal Proceedings.", "ITEM 3 - LEGAL PROCEEDINGS", "Legal Proceedings 25")
+    for line in headings:
+        assert legal.search(line), line
+    assert not legal.search("We are party to legal proceedings arising in the ordinary course.")
+    assert not legal.search("See Legal Proceedings in Part I, Item 3 of this report, which "
+                            "describes the matters pending against us in detail")  # fmt: skip
+    mdna = re.compile(section_heading("Management's Discussion"), re.I)
+    assert mdna.search(
+        "Item 7. Management’s Discussion and Analysis of Financial Condition and Results of "
+        "Operations"
+    )
+    taxes = re.compile(section_heading("Income Taxes"), re.I)
+    assert taxes.search("Note 12 — Income Taxes") and taxes.search("14. Income Taxes")
