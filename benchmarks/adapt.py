@@ -38,9 +38,12 @@ DATASETS: dict[str, tuple[str, str | None, list[int]]] = {
 }
 
 
-def _reranked(env: BenchEnv, reranker: str, label: str, routed: bool) -> SystemSpec:
-    """The env's hybrid top 30 (routed or not) reranked by `reranker` alone (blend 0)."""
-    rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0}
+def _reranked(
+    env: BenchEnv, reranker: str, label: str, routed: bool, query: str = "residual"
+) -> SystemSpec:
+    """The env's hybrid top 30 (routed or not) reranked by `reranker` alone (blend 0), shown
+    the question as asked or its residual (`RerankerConfig.query`)."""
+    rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0, "query": query}
     return pipeline_spec(env, {"reranker": rerank}, description=label, routed=routed)
 
 
@@ -49,17 +52,30 @@ def _tag(i: int, env: BenchEnv) -> str:
     return "base" if env.model is None else f"m{i}"
 
 
-def _systems(envs: list[BenchEnv], rerankers: list[str], names: str) -> dict[str, Any]:
+def _systems(
+    envs: list[BenchEnv], rerankers: list[str], names: str, residual: str = "residual"
+) -> dict[str, Any]:
+    """Every model's `names` systems, then each reranker over every model's hybrid and routed
+    hybrid top 30; over the routed ones the reranker reads the residual question (`residual`
+    "residual", names ending in "/res"), the question as asked ("question") or both."""
     systems: dict[str, Any] = {}
     for i, env in enumerate(envs):
         built, _ = build_systems(names, env)
         for name, spec in built.items():
             systems[f"{name}[{_tag(i, env)}]"] = spec
+    variants = [(False, "hybrid", "question")]  # unrouted: nothing names a filing
+    if residual in ("question", "both"):
+        variants.append((True, "hybrid-routed", "question"))
+    if residual in ("residual", "both"):
+        variants.append((True, "hybrid-routed", "residual"))
     for i, env in enumerate(envs):
         for j, reranker in enumerate(rerankers):
-            for routed, name in ((False, "hybrid"), (True, "hybrid-routed")):
-                label = f"{name} of {_tag(i, env)} reranked by {reranker}"
-                systems[f"{name}+rr{j}[{_tag(i, env)}]"] = _reranked(env, reranker, label, routed)
+            for routed, name, query in variants:
+                tail = "/res" if query == "residual" else ""
+                label = f"{name} of {_tag(i, env)} reranked by {reranker} ({query})"
+                systems[f"{name}+rr{j}{tail}[{_tag(i, env)}]"] = _reranked(
+                    env, reranker, label, routed, query
+                )
     return systems
 
 
@@ -135,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="encoder backend of every model (default torch float32)")  # fmt: skip
     p.add_argument("--systems", default="dense,hybrid,hybrid-routed",
                    help="bench systems built with every model (comma-separated)")  # fmt: skip
+    p.add_argument("--rerank-query", default="residual", choices=("question", "residual", "both"),
+                   help="what the reranker reads over routed candidates: the residual question "
+                        "(the words naming the filing dropped; the default), the question, "
+                        "or both")  # fmt: skip
     p.add_argument("--quote-ranks", action="store_true",
                    help="secqa: also print each evidence quote's dense rank per model")  # fmt: skip
     args = p.parse_args(argv)
@@ -149,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     metadata = info if args.dataset == "financebench" and info.is_file() else None  # as run_all
     envs = [BenchEnv(dataset, model=model, backend=args.backend, metadata_file=metadata)
             for model in [None, *args.model]]  # fmt: skip
-    systems = _systems(envs, args.reranker, args.systems)
+    systems = _systems(envs, args.reranker, args.systems, args.rerank_query)
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()

@@ -121,6 +121,10 @@ class RerankerConfig(_Strict):
     #: weight of the incoming (fused) score mixed into the reranker's; see
     #: `ragkit.rerankers.base.blend_with_incoming`. 0: the reranker's order alone.
     blend: float = Field(0.0, ge=0.0, le=1.0)
+    #: "residual" (default): a query routing filtered to its documents reaches the reranker
+    #: without the words that named them (`ragkit.routing.residual.residual_query`), which
+    #: hold in every candidate alike; "question": the question as asked.
+    query: Literal["question", "residual"] = "residual"
 
     @field_validator("spec")
     @classmethod
@@ -365,6 +369,7 @@ def stage_dicts(
                 "spec": rr.spec,
                 "depth": rr.depth,
                 "blend": rr.blend,
+                "query": rr.query,
                 "params": dict(rr.params),
             }
         )

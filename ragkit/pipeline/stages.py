@@ -401,9 +401,17 @@ class Expand:
         )
 
 
+#: What a rerank stage shows its reranker: the question as asked, or (for a query routing
+#: filtered to its documents) the question without the words that named them.
+RERANK_QUERIES = ("question", "residual")
+
+
 class Rerank:
     """Rescore the top `depth` hits with a reranker ("rerank"), batched when it offers
-    `rerank_many`; `blend` mixes in the incoming score (see `blend_with_incoming`)."""
+    `rerank_many`; `blend` mixes in the incoming score (see `blend_with_incoming`).
+    `query` "residual" (default) gives the reranker `ragkit.routing.residual.residual_query`
+    of each question whose routing filtered the candidates to the documents it names (the
+    others as asked); "question" gives it every question as asked."""
 
     name = "rerank"
 
@@ -414,23 +422,39 @@ class Rerank:
         depth: int = 50,
         blend: float = 0.0,
         params: Mapping[str, Any] | None = None,
+        query: str = "residual",
     ) -> None:
+        if query not in RERANK_QUERIES:
+            raise ConfigError(f"rerank query must be one of {RERANK_QUERIES}, got {query!r}")
         self.reranker, self.spec, self.depth, self.blend = reranker, spec, depth, blend
         self.params = dict(params or {})
+        self.query = query
+
+    def queries(self, batch: Batch) -> list[str]:
+        """What the reranker reads for each query (see the class docstring)."""
+        if self.query == "question" or not batch.decisions:
+            return list(batch.queries)
+        from ragkit.routing.residual import residual_query
+
+        return [
+            residual_query(d.analysis) if d is not None and d.filters else q
+            for q, d in zip(batch.queries, batch.decisions, strict=True)
+        ]
 
     def run(self, batch: Batch) -> list[Entries]:
         """Rerank every query's head; blending needs every head hit's new score."""
         n = len(batch.queries)
         heads = [batch.hits(i)[: self.depth] for i in range(n)]
         keep = None if self.blend else batch.k
+        queries = self.queries(batch)
         start = time.perf_counter()
         many = getattr(self.reranker, "rerank_many", None)
         if many is not None:
-            reranked = many(batch.queries, heads, keep)
+            reranked = many(queries, heads, keep)
             latencies = [_ms(start) / n] * n
         else:
             reranked, latencies = [], []
-            for q, head in zip(batch.queries, heads, strict=True):
+            for q, head in zip(queries, heads, strict=True):
                 one = time.perf_counter()
                 reranked.append(self.reranker.rerank(q, head, keep))
                 latencies.append(_ms(one))
@@ -449,6 +473,7 @@ class Rerank:
                         "n_in": len(head),
                         "reranker": self.spec,
                         "blend": self.blend,
+                        **({"query": queries[i]} if queries[i] != batch.queries[i] else {}),
                     }
                 }
             )
@@ -461,6 +486,7 @@ class Rerank:
             "spec": self.spec,
             "depth": self.depth,
             "blend": self.blend,
+            "query": self.query,
             "params": dict(self.params),
         }
 
@@ -474,7 +500,12 @@ class Rerank:
 
             reranker = get_reranker(spec, **params)
         return cls(
-            reranker, spec, int(data.get("depth", 50)), float(data.get("blend", 0.0)), params
+            reranker,
+            spec,
+            int(data.get("depth", 50)),
+            float(data.get("blend", 0.0)),
+            params,
+            str(data.get("query", "residual")),
         )
 
 

@@ -144,6 +144,35 @@ def test_blend_interpolates_reranker_and_fused_scores(hybrid_index: Any) -> None
         HybridPipeline.from_index(hybrid_index, {"reranker": {"spec": "none", "blend": 1.5}})
 
 
+def test_a_routed_reranker_can_read_the_residual_question(hybrid_index: Any) -> None:
+    """With `reranker.query` "residual", a question routing filtered to its filing reaches
+    the reranker without the words that named the filing; others reach it as asked."""
+    seen: list[str] = []
+
+    class Recorder:
+        def rerank(self, query: str, hits: Any, k: int | None = None) -> list[Hit]:
+            seen.append(query)
+            return rescored(hits, [float(-h.rank) for h in hits], "rec", k or 99)
+
+    routed = "In ACME's 10-K for fiscal 2024, what are the maturities of the senior notes?"
+    for query, expected in (("residual", "What are the maturities of the senior notes?"),
+                            ("question", routed)):  # fmt: skip
+        config = {"k": 3, "routing": {"min_chunks": 0, "min_hits": 1},  # a tiny filing
+                  "reranker": {"spec": "none", "depth": 5, "query": query}}  # fmt: skip
+        pipe = HybridPipeline.from_index(hybrid_index, config, reranker=Recorder())
+        hits, trace = pipe.retrieve(routed)
+        assert trace.stage("route").info["filters"], "the question names ACME's 10-K"
+        assert seen[-1] == expected
+        assert trace.stage("rerank").info.get("query") == (
+            expected if query == "residual" else None
+        )
+        assert {h.chunk.doc_id for h in hits if h.chunk is not None} == {"acme-10k-2024"}
+        pipe.retrieve(QUERY)  # names no filing: no filter, the reranker reads it as asked
+        assert seen[-1] == QUERY
+    with pytest.raises(ConfigError, match="query"):
+        HybridPipeline.from_index(hybrid_index, {"reranker": {"spec": "none", "query": "x"}})
+
+
 def test_filters_and_errors(hybrid_index: Any) -> None:
     pipe = HybridPipeline.from_index(
         hybrid_index, {"reranker": {"spec": "none"}}, reranker=IdentityReranker()

@@ -1,0 +1,79 @@
+"""The part of a question that asks for something, once routing has found its document.
+
+"In Boeing's 10-Q for the quarter ended June 30, 2025, how much cash was held in escrow?" ->
+"how much cash was held in escrow?". After routing has filtered the candidates to the
+filing the question names, the words that named it (company, ticker, form, period) hold in
+every candidate alike: they tell a reranker nothing about which passage answers, and a
+cross-encoder trained without such clauses reads them as part of the information need. The
+agent drops the same words from its greps for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ragkit.routing.query_analyzer import _FORMS, QueryAnalysis
+
+#: Words that only connect a document-naming span to the sentence ("for the quarter ended",
+#: "in its", "as of"): dropped when they run straight into a removed span.
+_CONNECTORS = (
+    "according in for of from during at as on by to the its their this that fiscal year years "
+    "quarter quarters half month months ended ending period periods three six nine twelve and "
+    "or report filing form company company's"
+).split()
+_MARK = "\x00"
+_LEAD = re.compile(
+    r"(?:\b(?:" + "|".join(re.escape(w) for w in _CONNECTORS) + r")[\s,]+)+" + _MARK, re.I
+)
+_COMPANY = "the company"
+
+
+def document_spans(analysis: QueryAnalysis) -> list[tuple[int, int, str]]:
+    """The spans of the question that name its document, with what replaces each: a company
+    mention becomes "the company" (it may be the sentence's subject), a period or a form
+    type is cut out; merged and in order."""
+    query = analysis.query
+    spans: list[tuple[int, int, str]] = [(c.start, c.end, _COMPANY) for c in analysis.companies]
+    at = 0
+    for p in analysis.periods:  # mentions are in order of position
+        i = query.find(p.text, at)
+        if i >= 0:
+            spans.append((i, i + len(p.text), _MARK))
+            at = i + len(p.text)
+    for _, pattern in _FORMS:
+        spans += [(m.start(), m.end(), _MARK) for m in pattern.finditer(query)]
+    merged: list[tuple[int, int, str]] = []
+    for a, b, by in sorted(spans):
+        if merged and a < merged[-1][1]:  # overlapping: the first span's replacement
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]), merged[-1][2])
+        else:
+            merged.append((a, b, by))
+    return merged
+
+
+def residual_query(analysis: QueryAnalysis) -> str:
+    """The question without the words that name its document (and the connecting words
+    that led into them); the question itself when nothing names a document, or when
+    nothing of substance would be left."""
+    query = analysis.query
+    spans = document_spans(analysis)
+    if not spans:
+        return query
+    out, last = [], 0
+    for a, b, by in spans:
+        out += [query[last:a], by]
+        last = b
+    out.append(query[last:])
+    text = "".join(out).replace("’", "'")
+    previous = None
+    while previous != text:  # "for the quarter ended <date>" unwinds one word at a time
+        previous = text
+        text = _LEAD.sub(_MARK, text)
+    text = text.replace(_MARK, " ")
+    text = re.sub(r"\s+([,.;:?!)])", r"\1", text)
+    text = re.sub(r"\(\s*\)", " ", text)
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip().lstrip(",;: ").strip()
+    if len(re.findall(r"[A-Za-z]{3,}", text.replace(_COMPANY, ""))) < 2:
+        return query
+    return text[:1].upper() + text[1:] if query[:1].isupper() else text
