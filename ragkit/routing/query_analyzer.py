@@ -170,6 +170,11 @@ def extract_periods(query: str) -> list[PeriodMention]:
     return [pm for _, pm in sorted(out, key=lambda x: x[0])]
 
 
+def form_type_spans(query: str) -> list[tuple[int, int]]:
+    """Where a question names a form type ("10-Q", "annual report", "earnings release")."""
+    return sorted((m.start(), m.end()) for _, pat in _FORMS for m in pat.finditer(query))
+
+
 def extract_form_types(query: str) -> list[str]:
     """Form types named in a question ("annual report" -> "10-K", "earnings release" -> ...)."""
     found = [(m.start(), form) for form, pat in _FORMS if (m := pat.search(query))]

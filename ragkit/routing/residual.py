@@ -1,7 +1,7 @@
 """The part of a question that asks for something, once routing has found its document.
 
 "In Boeing's 10-Q for the quarter ended June 30, 2025, how much cash was held in escrow?" ->
-"how much cash was held in escrow?". After routing has filtered the candidates to the
+"How much cash was held in escrow?". After routing has filtered the candidates to the
 filing the question names, the words that named it (company, ticker, form, period) hold in
 every candidate alike: they tell a reranker nothing about which passage answers, and a
 cross-encoder trained without such clauses reads them as part of the information need. The
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ragkit.routing.query_analyzer import _FORMS, QueryAnalysis
+from ragkit.routing.query_analyzer import QueryAnalysis, form_type_spans
 
 #: Words that only connect a document-naming span to the sentence ("for the quarter ended",
 #: "in its", "as of"): dropped when they run straight into a removed span.
@@ -40,8 +40,7 @@ def document_spans(analysis: QueryAnalysis) -> list[tuple[int, int, str]]:
         if i >= 0:
             spans.append((i, i + len(p.text), _MARK))
             at = i + len(p.text)
-    for _, pattern in _FORMS:
-        spans += [(m.start(), m.end(), _MARK) for m in pattern.finditer(query)]
+    spans += [(a, b, _MARK) for a, b in form_type_spans(query)]
     merged: list[tuple[int, int, str]] = []
     for a, b, by in sorted(spans):
         if merged and a < merged[-1][1]:  # overlapping: the first span's replacement
