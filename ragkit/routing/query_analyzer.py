@@ -10,7 +10,7 @@ those of the catalog (names, aliases, tickers); tickers that are common words ("
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from ragkit.lexicon import Lexicon
@@ -76,7 +76,8 @@ class CompanyMention:
 class PeriodMention:
     """A period named in the question: a (fiscal) year, a quarter, or a date.
 
-    `fiscal` is True when the question says "fiscal"/"FY" (the company's own year label).
+    `fiscal` is True when the question says "fiscal"/"FY" (the company's own year label);
+    `start`/`end` locate `text` in the question.
     """
 
     kind: PeriodKind
@@ -85,6 +86,8 @@ class PeriodMention:
     quarter: int | None = None
     date: str | None = None
     fiscal: bool = False
+    start: int = 0
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,7 @@ def extract_periods(query: str) -> list[PeriodMention]:
                 pm = PeriodMention("year", int(m.group(1)), text)
             if pm is not None:
                 taken.append((m.start(), m.end()))
-                out.append((m.start(), pm))
+                out.append((m.start(), replace(pm, start=m.start(), end=m.end())))
     return [pm for _, pm in sorted(out, key=lambda x: x[0])]
 
 

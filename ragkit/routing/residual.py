@@ -33,13 +33,8 @@ def document_spans(analysis: QueryAnalysis) -> list[tuple[int, int, str]]:
     mention becomes "the company" (it may be the sentence's subject), a period or a form
     type is cut out; merged and in order."""
     query = analysis.query
-    spans: list[tuple[int, int, str]] = [(c.start, c.end, _COMPANY) for c in analysis.companies]
-    at = 0
-    for p in analysis.periods:  # mentions are in order of position
-        i = query.find(p.text, at)
-        if i >= 0:
-            spans.append((i, i + len(p.text), _MARK))
-            at = i + len(p.text)
+    spans = [(c.start, c.end, _COMPANY) for c in analysis.companies]
+    spans += [(p.start, p.end, _MARK) for p in analysis.periods]
     spans += [(a, b, _MARK) for a, b in form_type_spans(query)]
     merged: list[tuple[int, int, str]] = []
     for a, b, by in sorted(spans):
@@ -63,12 +58,8 @@ def residual_query(analysis: QueryAnalysis) -> str:
         out += [query[last:a], by]
         last = b
     out.append(query[last:])
-    text = "".join(out).replace("’", "'")
-    previous = None
-    while previous != text:  # "for the quarter ended <date>" unwinds one word at a time
-        previous = text
-        text = _LEAD.sub(_MARK, text)
-    text = text.replace(_MARK, " ")
+    # one pass: each match is a whole run of connectors ("for the quarter ended <date>")
+    text = _LEAD.sub(_MARK, "".join(out).replace("’", "'")).replace(_MARK, " ")
     text = re.sub(r"\s+([,.;:?!)])", r"\1", text)
     text = re.sub(r"\(\s*\)", " ", text)
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
