@@ -93,6 +93,7 @@ class Lexicon:
     accounting_terms: tuple[str, ...]
     acronyms_not_tickers: frozenset[str]
     conceptual: tuple[str, ...]
+    document_connectors: frozenset[str]
     source: str = "<dict>"
 
     # ------------------------------------------------------------------ construction
@@ -164,6 +165,7 @@ class Lexicon:
                 "acronyms_not_tickers": sorted(self.acronyms_not_tickers),
                 "conceptual": list(self.conceptual),
             },
+            "rerank": {"document_connectors": sorted(self.document_connectors)},
         }
 
     # ------------------------------------------------------------------ identity
@@ -323,6 +325,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "acronyms_not_tickers": lambda v, w: _words(v, w, upper=True),
         "conceptual": _strings,
     },
+    "rerank": {"document_connectors": _words},
 }
 #: top-level keys that describe a file and are not read
 _INFO_KEYS = frozenset({"version", "name", "description"})
@@ -422,5 +425,6 @@ def _build(raw: Mapping[str, Any], source: str) -> Lexicon:
         accounting_terms=fus["accounting_terms"],
         acronyms_not_tickers=frozenset(fus["acronyms_not_tickers"]),
         conceptual=fus["conceptual"],
+        document_connectors=frozenset(raw["rerank"]["document_connectors"]),
         source=source,
     )

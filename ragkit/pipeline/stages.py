@@ -411,7 +411,8 @@ class Rerank:
     `rerank_many`; `blend` mixes in the incoming score (see `blend_with_incoming`).
     `query` "residual" (default) gives the reranker `ragkit.routing.residual.residual_query`
     of each question whose routing filtered the candidates to the documents it names (the
-    others as asked); "question" gives it every question as asked."""
+    others as asked; its connecting words come from `lexicon`); "question" gives it every
+    question as asked."""
 
     name = "rerank"
 
@@ -423,12 +424,13 @@ class Rerank:
         blend: float = 0.0,
         params: Mapping[str, Any] | None = None,
         query: str = "residual",
+        lexicon: Lexicon | None = None,
     ) -> None:
         if query not in RERANK_QUERIES:
             raise ConfigError(f"rerank query must be one of {RERANK_QUERIES}, got {query!r}")
         self.reranker, self.spec, self.depth, self.blend = reranker, spec, depth, blend
         self.params = dict(params or {})
-        self.query = query
+        self.query, self.lexicon = query, lexicon
 
     def queries(self, batch: Batch) -> list[str]:
         """What the reranker reads for each query (see the class docstring)."""
@@ -437,7 +439,7 @@ class Rerank:
         from ragkit.routing.residual import residual_query
 
         return [
-            residual_query(d.analysis) if d is not None and d.filters else q
+            residual_query(d.analysis, self.lexicon) if d is not None and d.filters else q
             for q, d in zip(batch.queries, batch.decisions, strict=True)
         ]
 
@@ -506,6 +508,7 @@ class Rerank:
             float(data.get("blend", 0.0)),
             params,
             str(data.get("query", "residual")),
+            ctx.lexicon,
         )
 
 

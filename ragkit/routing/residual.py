@@ -10,22 +10,22 @@ agent drops the same words from its greps for the same reason.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from ragkit.lexicon import Lexicon
 from ragkit.routing.query_analyzer import QueryAnalysis, form_type_spans
 
-#: Words that only connect a document-naming span to the sentence ("for the quarter ended",
-#: "in its", "as of"): dropped when they run straight into a removed span.
-_CONNECTORS = (
-    "according in for of from during at as on by to the its their this that fiscal year years "
-    "quarter quarters half month months ended ending period periods three six nine twelve and "
-    "or report filing form company company's"
-).split()
 _MARK = "\x00"
-_LEAD = re.compile(
-    r"(?:\b(?:" + "|".join(re.escape(w) for w in _CONNECTORS) + r")[\s,]+)+" + _MARK, re.I
-)
 _COMPANY = "the company"
+
+
+@functools.lru_cache(maxsize=8)
+def _lead(lexicon: Lexicon) -> re.Pattern[str]:
+    """A run of the lexicon's document connectors ("for the quarter ended") straight before
+    a removed span (`Lexicon.document_connectors`)."""
+    words = sorted(lexicon.document_connectors, key=lambda w: (-len(w), w))
+    return re.compile(r"(?:\b(?:" + "|".join(map(re.escape, words)) + r")[\s,]+)+" + _MARK, re.I)
 
 
 def document_spans(analysis: QueryAnalysis) -> list[tuple[int, int, str]]:
@@ -45,10 +45,11 @@ def document_spans(analysis: QueryAnalysis) -> list[tuple[int, int, str]]:
     return merged
 
 
-def residual_query(analysis: QueryAnalysis) -> str:
+def residual_query(analysis: QueryAnalysis, lexicon: Lexicon | None = None) -> str:
     """The question without the words that name its document (and the connecting words
-    that led into them); the question itself when nothing names a document, or when
-    nothing of substance would be left."""
+    that led into them, `lexicon`'s document connectors; default `Lexicon.default()`); the
+    question itself when nothing names a document, or when nothing of substance would be
+    left."""
     query = analysis.query
     spans = document_spans(analysis)
     if not spans:
@@ -59,7 +60,8 @@ def residual_query(analysis: QueryAnalysis) -> str:
         last = b
     out.append(query[last:])
     # one pass: each match is a whole run of connectors ("for the quarter ended <date>")
-    text = _LEAD.sub(_MARK, "".join(out).replace("’", "'")).replace(_MARK, " ")
+    lead = _lead(lexicon or Lexicon.default())
+    text = lead.sub(_MARK, "".join(out).replace("’", "'")).replace(_MARK, " ")
     text = re.sub(r"\s+([,.;:?!)])", r"\1", text)
     text = re.sub(r"\(\s*\)", " ", text)
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)

@@ -45,3 +45,14 @@ def test_document_spans_cover_company_period_and_form(catalog: EntityCatalog) ->
     spans = document_spans(QueryAnalyzer(catalog).analyze(question))
     assert [question[a:b] for a, b, _ in spans] == ["Coca-Cola", "10-Q", "June 27, 2025"]
     assert [by for _, _, by in spans][0] == "the company"
+
+
+def test_the_connecting_words_come_from_the_lexicon(catalog: EntityCatalog) -> None:
+    """`rerank.document_connectors` in the lexicon decides which words go with the filing."""
+    from ragkit.lexicon import Lexicon
+
+    question = "According to NIKE's 10-K, how many employees did the company have?"
+    analysis = QueryAnalyzer(catalog).analyze(question)
+    assert residual_query(analysis) == "How many employees did the company have?"
+    fewer = Lexicon.from_dict({"version": 1, "rerank": {"document_connectors": "to the company's"}})
+    assert residual_query(analysis, fewer) == "According, how many employees did the company have?"
