@@ -39,11 +39,18 @@ DATASETS: dict[str, tuple[str, str | None, list[int]]] = {
 
 
 def _reranked(
-    env: BenchEnv, reranker: str, label: str, routed: bool, query: str = "residual"
+    env: BenchEnv,
+    reranker: str,
+    label: str,
+    routed: bool,
+    query: str = "residual",
+    keep_routing: bool = False,
 ) -> SystemSpec:
-    """The env's hybrid top 30 (routed or not) reranked by `reranker` alone (blend 0), shown
-    the question as asked or its residual (`RerankerConfig.query`)."""
-    rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0, "query": query}
+    """The env's hybrid top 30 (routed or not) reranked by `reranker` (blend 0), shown the
+    question as asked or its residual (`RerankerConfig.query`), its scores alone or plus the
+    routing boosts (`RerankerConfig.keep_routing`)."""
+    rerank = {"spec": f"cross-encoder:{reranker}", "depth": 30, "blend": 0.0, "query": query,
+              "keep_routing": keep_routing}  # fmt: skip
     return pipeline_spec(env, {"reranker": rerank}, description=label, routed=routed)
 
 
@@ -53,28 +60,33 @@ def _tag(i: int, env: BenchEnv) -> str:
 
 
 def _systems(
-    envs: list[BenchEnv], rerankers: list[str], names: str, residual: str = "residual"
+    envs: list[BenchEnv],
+    rerankers: list[str],
+    names: str,
+    residual: str = "residual",
+    routing: str = "drop",
 ) -> dict[str, Any]:
     """Every model's `names` systems, then each reranker over every model's hybrid and routed
     hybrid top 30; over the routed ones the reranker reads the residual question (`residual`
-    "residual", names ending in "/res"), the question as asked ("question") or both."""
+    "residual", names with "/res"), the question as asked ("question") or both, and its
+    scores stand alone (`routing` "drop") or get the routing boosts ("keep", names ending
+    in "+keep") or both."""
     systems: dict[str, Any] = {}
     for i, env in enumerate(envs):
         built, _ = build_systems(names, env)
         for name, spec in built.items():
             systems[f"{name}[{_tag(i, env)}]"] = spec
-    variants = [(False, "hybrid", "question")]  # unrouted: nothing names a filing
-    if residual in ("question", "both"):
-        variants.append((True, "hybrid-routed", "question"))
-    if residual in ("residual", "both"):
-        variants.append((True, "hybrid-routed", "residual"))
+    queries = [q for q in ("question", "residual") if residual in (q, "both")]
+    keeps = [k for k, v in ((False, "drop"), (True, "keep")) if routing in (v, "both")]
+    variants = [(False, "hybrid", "question", False)]  # unrouted: nothing names a filing
+    variants += [(True, "hybrid-routed", q, k) for q in queries for k in keeps]
     for i, env in enumerate(envs):
         for j, reranker in enumerate(rerankers):
-            for routed, name, query in variants:
-                tail = "/res" if query == "residual" else ""
+            for routed, name, query, keep in variants:
+                tail = ("/res" if query == "residual" else "") + ("+keep" if keep else "")
                 label = f"{name} of {_tag(i, env)} reranked by {reranker} ({query})"
                 systems[f"{name}+rr{j}{tail}[{_tag(i, env)}]"] = _reranked(
-                    env, reranker, label, routed, query
+                    env, reranker, label, routed, query, keep
                 )
     return systems
 
@@ -155,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="what the reranker reads over routed candidates: the residual question "
                         "(the words naming the filing dropped; the default), the question, "
                         "or both")  # fmt: skip
+    p.add_argument("--rerank-routing", default="drop", choices=("drop", "keep", "both"),
+                   help="over routed candidates: the reranker's scores alone (drop), plus "
+                        "the routing decision's document and statement boosts (keep), "
+                        "or both")  # fmt: skip
     p.add_argument("--quote-ranks", action="store_true",
                    help="secqa: also print each evidence quote's dense rank per model")  # fmt: skip
     args = p.parse_args(argv)
@@ -169,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     metadata = info if args.dataset == "financebench" and info.is_file() else None  # as run_all
     envs = [BenchEnv(dataset, model=model, backend=args.backend, metadata_file=metadata)
             for model in [None, *args.model]]  # fmt: skip
-    systems = _systems(envs, args.reranker, args.systems, args.rerank_query)
+    systems = _systems(envs, args.reranker, args.systems, args.rerank_query, args.rerank_routing)
     built = time.perf_counter()
     report = run_benchmark(dataset, systems, ks, args.out, progress=False, charts=False)
     done = time.perf_counter()

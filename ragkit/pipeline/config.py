@@ -125,6 +125,10 @@ class RerankerConfig(_Strict):
     #: without the words that named them (`ragkit.routing.residual.residual_query`), which
     #: hold in every candidate alike; "question": the question as asked.
     query: Literal["question", "residual"] = "residual"
+    #: over routed candidates, add the routing decision's document and statement boosts to
+    #: the reranker's (min-max normalised) scores, as the route stage adds them to retrieval's:
+    #: a reranker reads one passage at a time and cannot know which statement a question needs
+    keep_routing: bool = False
 
     @field_validator("spec")
     @classmethod
@@ -370,6 +374,7 @@ def stage_dicts(
                 "depth": rr.depth,
                 "blend": rr.blend,
                 "query": rr.query,
+                "keep_routing": rr.keep_routing,
                 "params": dict(rr.params),
             }
         )

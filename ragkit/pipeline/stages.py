@@ -23,6 +23,7 @@ from ragkit.lexicon import Lexicon
 from ragkit.pipeline.config import DynamicWeights
 from ragkit.rerankers.base import Reranker, blend_with_incoming
 from ragkit.retrievers import Fanout, Runs
+from ragkit.routing.router import apply_boosts
 from ragkit.types import Chunk, Hit, Retriever, Trace
 
 #: Per query: trace entry name -> its info (reserved keys: "latency_ms", "n_in").
@@ -412,7 +413,9 @@ class Rerank:
     `query` "residual" (default) gives the reranker `ragkit.routing.residual.residual_query`
     of each question whose routing filtered the candidates to the documents it names (the
     others as asked; its connecting words come from `lexicon`); "question" gives it every
-    question as asked."""
+    question as asked. `keep_routing` adds each routed query's document and statement boosts
+    to the reranker's scores (`ragkit.routing.router.apply_boosts`), as the route stage adds
+    them to retrieval's, instead of letting the reranker's order discard them."""
 
     name = "rerank"
 
@@ -425,12 +428,13 @@ class Rerank:
         params: Mapping[str, Any] | None = None,
         query: str = "residual",
         lexicon: Lexicon | None = None,
+        keep_routing: bool = False,
     ) -> None:
         if query not in RERANK_QUERIES:
             raise ConfigError(f"rerank query must be one of {RERANK_QUERIES}, got {query!r}")
         self.reranker, self.spec, self.depth, self.blend = reranker, spec, depth, blend
         self.params = dict(params or {})
-        self.query, self.lexicon = query, lexicon
+        self.query, self.lexicon, self.keep_routing = query, lexicon, keep_routing
 
     def queries(self, batch: Batch) -> list[str]:
         """What the reranker reads for each query (see the class docstring)."""
@@ -447,7 +451,7 @@ class Rerank:
         """Rerank every query's head; blending needs every head hit's new score."""
         n = len(batch.queries)
         heads = [batch.hits(i)[: self.depth] for i in range(n)]
-        keep = None if self.blend else batch.k
+        keep = None if self.blend or self.keep_routing else batch.k
         queries = self.queries(batch)
         start = time.perf_counter()
         many = getattr(self.reranker, "rerank_many", None)
@@ -465,6 +469,14 @@ class Rerank:
                 blend_with_incoming(head, out, self.blend, batch.k)
                 for head, out in zip(heads, reranked, strict=True)
             ]
+        boosted = [False] * n
+        if self.keep_routing and batch.decisions:
+            for i, decision in enumerate(batch.decisions):
+                if decision is not None and decision.reranks:
+                    reranked[i] = apply_boosts(
+                        reranked[i], decision.boosts, "rerank_routed", decision.statements
+                    )
+                    boosted[i] = True
         entries: list[Entries] = []
         for i, (head, out, ms) in enumerate(zip(heads, reranked, latencies, strict=True)):
             batch.runs[i] = {self.name: list(out)}
@@ -476,6 +488,7 @@ class Rerank:
                         "reranker": self.spec,
                         "blend": self.blend,
                         **({"query": queries[i]} if queries[i] != batch.queries[i] else {}),
+                        **({"routing_kept": True} if boosted[i] else {}),
                     }
                 }
             )
@@ -489,6 +502,7 @@ class Rerank:
             "depth": self.depth,
             "blend": self.blend,
             "query": self.query,
+            "keep_routing": self.keep_routing,
             "params": dict(self.params),
         }
 
@@ -509,6 +523,7 @@ class Rerank:
             params,
             str(data.get("query", "residual")),
             ctx.lexicon,
+            bool(data.get("keep_routing", False)),
         )
 
 

@@ -147,3 +147,37 @@ def test_auto_routing_ignores_documents_without_a_company() -> None:
         "protein folding"
     )
     assert trace.stage("route") is None and hits
+
+
+def test_a_reranker_can_keep_the_statement_routing_decided(index: BM25Index) -> None:
+    """A reranker reads one passage at a time and cannot know that the question needs the
+    income statement: its order alone drops the statement chunks routing lifted, while
+    `keep_routing` adds the same boosts to its scores (and the trace says so)."""
+    from ragkit.rerankers.base import rescored
+
+    class Reverser:  # the worst reranker for this question: the routed order, reversed
+        def rerank(self, query: str, hits: Any, k: int | None = None) -> list[Any]:
+            return rescored(hits, [float(h.rank) for h in hits], "reverse", k or len(hits))
+
+    question = "Looking at Acme Widgets' P&L, how did fiscal 2024 go?"
+    tops = {}
+    for keep in (False, True):
+        config = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": True,
+                  "narrow": False}, "reranker": {"spec": "none", "depth": 30,
+                  "keep_routing": keep}}  # fmt: skip
+        pipe = HybridPipeline.from_index(index, config, reranker=Reverser())
+        hits, trace = pipe.retrieve(question)
+        assert trace.stage("routing").info["statements"] == ["income_statement"]
+        assert trace.stage("rerank").info.get("routing_kept", False) is keep
+        tops[keep] = [h.chunk.metadata.get("statement") for h in hits]
+        assert pipe.config.reranker is not None and pipe.config.reranker.keep_routing is keep
+        if keep:  # among hits with equal boosts the reranker's order stands
+            same = [h.scores["reverse"] for h in hits if not h.chunk.metadata.get("statement")
+                    and h.chunk.doc_id == "acme-10k-fy2024"]  # fmt: skip
+            assert len(same) >= 2 and same == sorted(same, reverse=True)
+    assert tops[False][0] != "income_statement"
+    assert tops[True][0] == "income_statement"
+    off = {"k": 5, "retrieval": {"mode": "bm25"}, "routing": {"enabled": False},
+           "reranker": {"spec": "none", "keep_routing": True}}  # fmt: skip
+    unrouted = HybridPipeline.from_index(index, off, reranker=Reverser()).retrieve(question)
+    assert unrouted.trace.stage("rerank").info.get("routing_kept") is None  # nothing to keep
