@@ -47,6 +47,8 @@ class AdaptConfig:
     mined pairs the cross-encoder sees (each gives a positive and up to two negatives).
     `metadata_file` (a document-information JSONL or CSV, as routing reads) fills in the
     company, form and period that documents' own cover pages did not give (for context).
+    `reranker_context_rate` is the share of the reranker's training queries that name their
+    document (the pairs mined again at that rate; None: the encoder's `mining.context_rate`).
     """
 
     base_model: str | None = None
@@ -67,6 +69,7 @@ class AdaptConfig:
     reranker_share: float = 0.35
     reranker_pairs: int = 4000
     metadata_file: str | None = None
+    reranker_context_rate: float | None = 1.0
 
     def __post_init__(self) -> None:
         if self.budget_minutes is not None and self.budget_minutes <= 0:
@@ -75,6 +78,9 @@ class AdaptConfig:
             raise ConfigError(f"reranker_share must be in (0, 1), got {self.reranker_share}")
         if self.reranker_pairs <= 0:
             raise ConfigError(f"reranker_pairs must be > 0, got {self.reranker_pairs}")
+        rate = self.reranker_context_rate
+        if rate is not None and not 0 <= rate <= 1:
+            raise ConfigError(f"reranker_context_rate must be in [0, 1], got {rate}")
 
     def seeded(self) -> AdaptConfig:
         """This config with `seed` applied to mining and both trainers."""
@@ -112,6 +118,15 @@ def _mined(
     both train on."""
     chunks = list(corpus) if not isinstance(corpus, str | Path) else load_corpus(corpus)
     return chunks, mine_pairs(with_metadata(chunks, cfg.metadata_file), cfg.mining)
+
+
+def _reranker_mining(cfg: AdaptConfig) -> MiningConfig | None:
+    """The mining settings of the reranker's pairs when they differ from the encoder's
+    (`reranker_context_rate`), else None: the encoder's pairs serve."""
+    rate = cfg.reranker_context_rate
+    if rate is None or rate == cfg.mining.context_rate:
+        return None
+    return replace(cfg.mining, context_rate=rate)
 
 
 def adapt(
@@ -157,6 +172,8 @@ def adapt(
         "mining_s": round(mined_s, 1),
     }
     if reranker_out is not None and not result.stalled:
+        if (mining := _reranker_mining(cfg)) is not None:
+            pairs = mine_pairs(with_metadata(chunks, cfg.metadata_file), mining)
         manifest["reranker"] = _reranker(pairs, out, reranker_out, cfg, ce_budget, progress)
     manifest["wall_s"] = round(time.perf_counter() - started, 1)
     Path(out, MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -205,6 +222,7 @@ def _reranker(
         "path": str(out), "base_model": str(bi_out), "pairs": info.get("pairs"),
         "steps": info.get("steps"), "seconds": info.get("seconds"),
         "initial_loss": info.get("initial_loss"), "final_loss": info.get("final_loss"),
+        "context_rate": (_reranker_mining(cfg) or cfg.mining).context_rate,
         "training": asdict(cfg.reranker),
     }  # fmt: skip
     first, last = record["initial_loss"], record["final_loss"]
@@ -238,6 +256,7 @@ def adapt_reranker(
     cfg = replace(config or AdaptConfig(), seed=manifest["seed"],
                   mining=MiningConfig(**manifest["mining"]),
                   metadata_file=manifest.get("metadata_file")).seeded()  # fmt: skip
+    cfg = replace(cfg, mining=_reranker_mining(cfg) or cfg.mining)
     _, pairs = _mined(corpus, cfg)
     record = _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
     if record["stalled"]:

@@ -39,6 +39,9 @@ def register(subparsers: Any) -> None:
                    help="reranker tokens per (query, passage), training only")  # fmt: skip
     p.add_argument("--reranker-pairs", type=int, default=4000,
                    help="mined pairs the reranker trains on (16 per step, one pass)")  # fmt: skip
+    p.add_argument("--reranker-context-rate", type=float, default=1.0,
+                   help="share of the reranker's training queries that name their document "
+                        "(default 1: every one)")  # fmt: skip
     p.add_argument("--budget-minutes", type=float, default=30.0, help="training time budget")
     p.add_argument("--seed", type=int, default=0, help="seed of mining and training")
     p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
@@ -68,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     base = AdaptConfig()
     reranker = replace(base.reranker, loss=args.reranker_loss,
                        max_length=args.reranker_max_length)  # fmt: skip
-    base = replace(base, reranker=reranker, reranker_pairs=args.reranker_pairs)
+    base = replace(base, reranker=reranker, reranker_pairs=args.reranker_pairs,
+                   reranker_context_rate=args.reranker_context_rate)  # fmt: skip
     if args.reranker_only:
         return _reranker_only(args, replace(base, budget_minutes=args.budget_minutes))
     bi = BiEncoderConfig(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,6 +126,7 @@ def test_adapt_writes_a_manifest_and_a_reranker(filing_chunks: list[Chunk], tmp_
     assert manifest["metadata_file"] is None  # --reranker-only re-mines with the same file
     assert len(manifest["corpus"]["hash"]) == 64 and manifest["result"]["steps"] == 2
     assert manifest["reranker"]["steps"] == 2
+    assert manifest["reranker"]["context_rate"] == 1.0  # every reranker query names its filing
     reranker = CrossEncoderReranker(str(tmp_path / "rr"))
     hits = [Hit(c.id, 1.0, i + 1, "t", c) for i, c in enumerate(filing_chunks[:3])]
     assert len(reranker.rerank("operating lease maturities", hits, k=2)) == 2
@@ -173,6 +175,7 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     assert record["kind"] == "reranker" and record["base_model"] == str(enc)
     assert record["training"]["loss"] == "listwise" and record["training"]["max_length"] == 64
     assert record["training"]["seed"] == 3  # the encoder's seed, read from its manifest
+    assert record["context_rate"] == 1.0 and manifest_rate(enc) == 0.5  # its own rate
     info = json.loads((rr / "ragkit_training.json").read_text(encoding="utf-8"))
     assert info["groups"] == 6  # one group per mined pair, as many as --reranker-pairs asks
     manifest = json.loads((enc / MANIFEST).read_text(encoding="utf-8"))
@@ -181,9 +184,52 @@ def test_cli_trains_only_the_reranker_from_an_adapted_encoder(
     assert "marked stalled" in capsys.readouterr().err
 
 
+def manifest_rate(folder: Path) -> float:
+    """The context rate an adapted encoder's pairs were mined at."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return float(manifest["mining"]["context_rate"])
+
+
+@pytest.mark.parametrize("rate", [1.0, None])
+def test_the_reranker_trains_on_pairs_mined_at_its_own_context_rate(
+    filing_chunks: list[Chunk], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    rate: float | None,
+) -> None:  # fmt: skip
+    """The reranker's queries name their document at `reranker_context_rate` (the encoder's
+    pairs again when None), the same pairs as mining at that rate with the encoder's seed."""
+    import ragkit.adapt.cross_encoder as cross_encoder
+    from ragkit.adapt.mining import mine_pairs
+
+    given: list[list[AdaptPair]] = []
+
+    def record(pairs: list[AdaptPair], _base: Any, out: Path, *_: Any, **__: Any) -> dict[str, Any]:
+        given.append(list(pairs))
+        Path(out).mkdir(parents=True)
+        return {"pairs": len(pairs), "steps": 0, "seconds": 0.0}
+
+    monkeypatch.setattr(cross_encoder, "train_reranker", record)
+    mining = MiningConfig(max_pairs=40, context_rate=0.5)
+    cfg = AdaptConfig(budget_minutes=None, seed=2, mining=mining, reranker_context_rate=rate,
+                      bi_encoder=replace(TINY, max_steps=1, epochs=1))  # fmt: skip
+    manifest = adapt(filing_chunks, tmp_path / "enc", cfg, reranker_out=tmp_path / "rr",
+                     progress=False, threads=1)  # fmt: skip
+    expected = mine_pairs(filing_chunks, replace(mining, seed=2, context_rate=rate or 0.5))
+    assert given == [expected]
+    assert manifest["reranker"]["context_rate"] == (rate or 0.5)
+    if rate == 1.0:  # more of its queries name their filing than the encoder's did
+        bare = mine_pairs(filing_chunks, replace(mining, seed=2, context_rate=0.0))
+        half = mine_pairs(filing_chunks, replace(mining, seed=2))
+
+        def named(pairs: list[AdaptPair]) -> int:
+            return sum(p.query != b.query for p, b in zip(pairs, bare, strict=True))
+
+        assert named(given[0]) > named(half) > 0
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [("--context-rate", "1.5", "context_rate must be in [0, 1]"),
+     ("--reranker-context-rate", "-0.1", "reranker_context_rate must be in [0, 1]"),
      ("--reranker-pairs", "0", "reranker_pairs must be > 0")],
 )  # fmt: skip
 def test_cli_refuses_an_out_of_range_setting_before_mining(
