@@ -8,8 +8,9 @@ adapted reranker, no blending), side by side in one run on one dataset.
 Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels,
 adapted on the corpus alone), secqa (SEC QA dev), financebench (FinanceBench dev). Each
 model runs in the `--systems` (default dense, hybrid and the routed hybrid, the best hybrid
-system on filings); each reranker reranks every model's hybrid and routed hybrid top 30 by
-its own score alone. Adapt the models first with `ragkit adapt`; every manifest's pair
+system on filings); each reranker reranks every model's hybrid and routed hybrid top 30 (no
+blending with retrieval's scores; over routed candidates, routing's boosts kept unless
+`--rerank-routing drop`). Adapt the models first with `ragkit adapt`; every manifest's pair
 counts, steps, losses and wall time are printed under the table.
 """
 
@@ -44,7 +45,7 @@ def _reranked(
     label: str,
     routed: bool,
     query: str = "residual",
-    keep_routing: bool = False,
+    keep_routing: bool = True,
 ) -> SystemSpec:
     """The env's hybrid top 30 (routed or not) reranked by `reranker` (blend 0), shown the
     question as asked or its residual (`RerankerConfig.query`), its scores alone or plus the
@@ -64,13 +65,13 @@ def _systems(
     rerankers: list[str],
     names: str,
     residual: str = "residual",
-    routing: str = "drop",
+    routing: str = "keep",
 ) -> dict[str, Any]:
     """Every model's `names` systems, then each reranker over every model's hybrid and routed
     hybrid top 30; over the routed ones the reranker reads the residual question (`residual`
     "residual", names with "/res"), the question as asked ("question") or both, and its
-    scores stand alone (`routing` "drop") or get the routing boosts ("keep", names ending
-    in "+keep") or both."""
+    scores get the routing boosts (`routing` "keep", the pipeline's default; names ending in
+    "+keep") or stand alone ("drop") or both."""
     systems: dict[str, Any] = {}
     for i, env in enumerate(envs):
         built, _ = build_systems(names, env)
@@ -167,10 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="what the reranker reads over routed candidates: the residual question "
                         "(the words naming the filing dropped; the default), the question, "
                         "or both")  # fmt: skip
-    p.add_argument("--rerank-routing", default="drop", choices=("drop", "keep", "both"),
-                   help="over routed candidates: the reranker's scores alone (drop), plus "
-                        "the routing decision's document and statement boosts (keep), "
-                        "or both")  # fmt: skip
+    p.add_argument("--rerank-routing", default="keep", choices=("drop", "keep", "both"),
+                   help="over routed candidates: the reranker's scores plus the routing "
+                        "decision's document and statement boosts (keep, the default), "
+                        "its scores alone (drop), or both")  # fmt: skip
     p.add_argument("--quote-ranks", action="store_true",
                    help="secqa: also print each evidence quote's dense rank per model")  # fmt: skip
     args = p.parse_args(argv)

@@ -128,7 +128,8 @@ class RerankerConfig(_Strict):
     #: over routed candidates, add the routing decision's document and statement boosts to
     #: the reranker's (min-max normalised) scores, as the route stage adds them to retrieval's:
     #: a reranker reads one passage at a time and cannot know which statement a question needs
-    keep_routing: bool = False
+    #: (nor, reading the residual question, which period); False: its order alone
+    keep_routing: bool = True
 
     @field_validator("spec")
     @classmethod

@@ -413,9 +413,10 @@ class Rerank:
     `query` "residual" (default) gives the reranker `ragkit.routing.residual.residual_query`
     of each question whose routing filtered the candidates to the documents it names (the
     others as asked; its connecting words come from `lexicon`); "question" gives it every
-    question as asked. `keep_routing` adds each routed query's document and statement boosts
-    to the reranker's scores (`ragkit.routing.router.apply_boosts`), as the route stage adds
-    them to retrieval's, instead of letting the reranker's order discard them."""
+    question as asked. `keep_routing` (default) adds each routed query's document and
+    statement boosts to the reranker's scores (`ragkit.routing.router.apply_boosts`), as the
+    route stage adds them to retrieval's, instead of letting the reranker's order discard
+    them."""
 
     name = "rerank"
 
@@ -428,7 +429,7 @@ class Rerank:
         params: Mapping[str, Any] | None = None,
         query: str = "residual",
         lexicon: Lexicon | None = None,
-        keep_routing: bool = False,
+        keep_routing: bool = True,
     ) -> None:
         if query not in RERANK_QUERIES:
             raise ConfigError(f"rerank query must be one of {RERANK_QUERIES}, got {query!r}")
@@ -464,9 +465,10 @@ class Rerank:
                 one = time.perf_counter()
                 reranked.append(self.reranker.rerank(q, head, keep))
                 latencies.append(_ms(one))
-        if self.blend:
+        if self.blend:  # cut to k unless routing's boosts may yet reorder the whole head
+            cut = max(len(h) for h in heads) if self.keep_routing else batch.k
             reranked = [
-                blend_with_incoming(head, out, self.blend, batch.k)
+                blend_with_incoming(head, out, self.blend, cut)
                 for head, out in zip(heads, reranked, strict=True)
             ]
         boosted = [False] * n
@@ -523,7 +525,7 @@ class Rerank:
             params,
             str(data.get("query", "residual")),
             ctx.lexicon,
-            bool(data.get("keep_routing", False)),
+            bool(data.get("keep_routing", True)),
         )
 
 

@@ -104,7 +104,7 @@ def test_sections_map_one_to_one_onto_stages() -> None:
     assert stages[0]["routing"]["statement_boost"] == 1.0
     assert stages[1]["weights"] == {"dense": 0.7} and stages[3]["top"] == 3
     assert stages[4] == {"stage": "rerank", "spec": "none", "depth": 20, "blend": 0.5,
-                         "query": "residual", "keep_routing": False, "params": {}}  # fmt: skip
+                         "query": "residual", "keep_routing": True, "params": {}}  # fmt: skip
     # one retriever: nothing to fuse; no routing: no route stage, no routing parameters
     single = stage_dicts(load_config({"retrieval": {"mode": "bm25"}}), ["bm25", "dense"], False)
     assert [s["stage"] for s in single] == ["retrieve"] and single[0]["retrievers"] == ["bm25"]
