@@ -479,6 +479,7 @@ class Rerank:
                         reranked[i], decision.boosts, "rerank_routed", decision.statements
                     )
                     boosted[i] = True
+        reranked = [list(out)[: batch.k] for out in reranked]  # the whole head was for boosts
         entries: list[Entries] = []
         for i, (head, out, ms) in enumerate(zip(heads, reranked, latencies, strict=True)):
             batch.runs[i] = {self.name: list(out)}
