@@ -438,11 +438,13 @@ def _rerank(env: BenchEnv) -> SystemSpec:
                           description=f"hybrid RRF + {spec} (depth 50, blend 0.5)")  # fmt: skip
 
 
-def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
-    """`dense-adapted`, `hybrid-adapted`, `hybrid-adapted-rerank`: the encoder (and reranker)
-    adapted to the bench corpus itself by `ragkit.adapt` (no questions, no labels), built once
-    and cached by corpus hash + settings (`ragkit.adapt.cached`); the bench's metadata file,
-    when given, names the documents for the queries' context as it does for routing."""
+def _adapted_factory(mode: str, rerank: bool = False, routed: bool = False) -> SystemFactory:
+    """`dense-adapted`, `hybrid-adapted`, `hybrid-adapted-rerank` and their `-routed-` twins:
+    the encoder (and reranker) adapted to the bench corpus itself by `ragkit.adapt` (no
+    questions, no labels), built once and cached by corpus hash + settings
+    (`ragkit.adapt.cached`); the bench's metadata file, when given, names the documents for
+    the queries' context as it does for routing. Routed, the reranker reads the residual
+    question and keeps the routing's boosts (the pipeline's defaults)."""
 
     def factory(env: BenchEnv) -> SystemSpec:
         from dataclasses import replace
@@ -461,7 +463,8 @@ def _adapted_factory(mode: str, rerank: bool = False) -> SystemFactory:
         if ranker is not None:  # no blending: the adapted reranker's order alone
             config["reranker"] = {"spec": f"cross-encoder:{ranker}", "depth": 30, "blend": 0.0}
         what = f"{mode} with the corpus-adapted encoder" + (" + adapted reranker" if rerank else "")
-        spec = pipeline_spec(adapted, config, description=what, reranker=None)
+        what += ", with query routing" if routed else ""
+        spec = pipeline_spec(adapted, config, description=what, reranker=None, routed=routed)
         return replace(spec, info={**spec.info, "adapted_model": str(encoder)})
 
     return factory
@@ -500,6 +503,12 @@ def _register_defaults() -> None:
                     "hybrid with the corpus-adapted encoder")  # fmt: skip
     register_system("hybrid-adapted-rerank", _adapted_factory("hybrid", rerank=True),
                     "hybrid with the corpus-adapted encoder and reranker")  # fmt: skip
+    register_system("hybrid-routed-adapted", _adapted_factory("hybrid", routed=True),
+                    "hybrid-routed with the corpus-adapted encoder")  # fmt: skip
+    register_system("hybrid-routed-adapted-rerank",
+                    _adapted_factory("hybrid", rerank=True, routed=True),
+                    "hybrid-routed with the corpus-adapted encoder and reranker "
+                    "(residual question, routing kept)")  # fmt: skip
     register_system("hybrid-refs", lambda env: pipeline_spec(
         env, {"expansion": {"enabled": True}}, description="hybrid RRF + reference expansion"),
         "hybrid RRF + reference expansion")  # fmt: skip

@@ -23,10 +23,11 @@ def test_adapted_systems_build_from_the_corpus_and_are_cached(
     monkeypatch.setenv("RAGKIT_ADAPT_BUDGET_MINUTES", "2")
     monkeypatch.setenv("RAGKIT_ADAPT_THREADS", "1")
     env = BenchEnv(load_beir(beir_dir), backend="torch", progress=False)
-    systems, skipped = build_systems("dense-adapted,hybrid-adapted-rerank", env)
-    assert not skipped and set(systems) == {"dense-adapted", "hybrid-adapted-rerank"}
+    names = {"dense-adapted", "hybrid-adapted-rerank", "hybrid-routed-adapted-rerank"}
+    systems, skipped = build_systems(",".join(sorted(names)), env)
+    assert not skipped and set(systems) == names
     folders = list((tmp_path / "cache" / "adapted").iterdir())
-    assert len(folders) == 1  # one adaptation serves both systems
+    assert len(folders) == 1  # one adaptation serves every system
     manifest = read_manifest(folders[0] / "encoder")
     assert manifest is not None and manifest["pairs"]["title"] == 4
     assert manifest["corpus"]["documents"] == 4
@@ -36,6 +37,12 @@ def test_adapted_systems_build_from_the_corpus_and_are_cached(
     reranked = systems["hybrid-adapted-rerank"].retriever
     assert len(reranked.search(["statins and heart attacks"], 2)[0]) == 2
     assert "rerank" in [s.stage for s in reranked.last_traces[0].stages]
+    routed = systems["hybrid-routed-adapted-rerank"]
+    assert routed.info["adapted_model"] == str(folders[0] / "encoder")
+    assert len(routed.retriever.search(["statins and heart attacks"], 2)[0]) == 2
+    stages = [s.name for s in routed.retriever.pipeline.stages]
+    assert stages.index("routing") < stages.index("rerank")
+    assert "routing" not in [s.name for s in reranked.pipeline.stages]
     stamp = (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns
     again, _ = build_systems("hybrid-adapted", BenchEnv(env.dataset, backend="torch"))
     assert (folders[0] / "encoder" / MANIFEST).stat().st_mtime_ns == stamp  # reused

@@ -36,6 +36,7 @@ def test_registry_has_every_issue_system() -> None:
         "naive-hybrid",
         "naive-hybrid-routed",
         "hybrid-routed",
+        "hybrid-routed-adapted-rerank",
         "bm25-routed",
         "agentic",
         "agentic-unrouted",
