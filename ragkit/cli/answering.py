@@ -236,12 +236,9 @@ def _ask(args: argparse.Namespace) -> int:
     if not source.exists():
         raise ConfigError(f"{args.source!r} does not exist; expected an index folder or documents")
     if (source / "manifest.json").is_file():
-        from ragkit.indexes import HybridIndex
-        from ragkit.pipeline import load_config
+        from ragkit.pipeline import load_index
 
-        index = HybridIndex.load(source)
-        index.dense.embedder.query_int8 = load_config(config).index.query_int8  # ours: loaded here
-        pipe = HybridPipeline.from_index(index, config)
+        pipe = HybridPipeline.from_index(load_index(source, config), config)
     else:
         sys.stderr.write(f"indexing {source} in memory (use `ragkit index` to keep it)\n")
         pipe = HybridPipeline.build(source, config)

@@ -339,6 +339,23 @@ class Embedder:
             **({"recipe": RECIPE} if self.backend == "onnx-int8" else {}),
         }
 
+    def with_backend(self, backend: str) -> Embedder:
+        """A new embedder of the same model and settings that encodes with `backend` (this one,
+        perhaps shared, is left as it is)."""
+        return Embedder(
+            self.model_name,
+            query_prefix=self._query_prefix,
+            passage_prefix=self._passage_prefix,
+            batch_size=self.batch_size,
+            cache=self._cache_setting,
+            device=self.device,
+            threads=self.threads,
+            query_threads=self.query_threads,
+            query_int8=self.query_int8,
+            show_progress=self.show_progress,
+            backend=backend,
+        )
+
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Embedder:
         """The embedder an index's saved `params()` describe (see `saved_arguments`).

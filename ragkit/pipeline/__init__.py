@@ -19,7 +19,7 @@ from ragkit.pipeline.config import (
     load_config,
     stage_dicts,
 )
-from ragkit.pipeline.core import AnswerResult, HybridPipeline, Retrieval
+from ragkit.pipeline.core import AnswerResult, HybridPipeline, Retrieval, load_index
 from ragkit.pipeline.stages import (
     STAGES,
     Batch,
@@ -58,6 +58,7 @@ __all__ = [
     "Stage",
     "StageContext",
     "load_config",
+    "load_index",
     "register_stage",
     "stage_dicts",
     "stages_from_dicts",

@@ -41,6 +41,10 @@ class IndexConfig(_Strict):
     model: str | None = None
     #: encode queries with an int8 copy of the model on CPU (`Embedder(query_int8=True)`)
     query_int8: bool = False
+    #: the encoder backend `HybridPipeline.build` encodes with (None: the embedder's default,
+    #: onnx-int8 on CPU when onnxruntime is installed); an index built with another is refused,
+    #: since its vectors differ
+    backend: Literal["torch", "onnx", "onnx-int8"] | None = None
 
 
 class RetrievalConfig(_Strict):

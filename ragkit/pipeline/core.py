@@ -113,6 +113,7 @@ class HybridPipeline:
                     "it with HybridIndex.load(path, embedder=Embedder(query_int8=True)) or give "
                     "index.path in the config"
                 )
+        _check_backend(cfg.index.backend, named.get("dense"))
         chunks = list(getattr(index, "chunks", ()))
         lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
         ctx = StageContext(named, chunks, reranker, router, cfg.routing.metadata_file, lexicon)
@@ -128,10 +129,7 @@ class HybridPipeline:
         if index is None:
             if not cfg.index.path:
                 raise ConfigError("the config names no index.path and no index was given")
-            from ragkit.indexes import HybridIndex
-
-            index = HybridIndex.load(cfg.index.path)
-            index.dense.embedder.query_int8 = cfg.index.query_int8  # ours: loaded here
+            index = load_index(cfg.index.path, cfg)
         return cls.from_index(index, cfg, **overrides)
 
     @classmethod
@@ -154,7 +152,8 @@ class HybridPipeline:
             chunker = get_chunker(cfg.chunker.name, **cfg.chunker.params)
             paths = [Path(p) for p in items if isinstance(p, str | Path)]
             chunks = [c for doc in load(paths) for c in chunker.chunk(doc)]
-        model = Embedder(cfg.index.model, query_int8=cfg.index.query_int8)
+        spec = cfg.index
+        model = Embedder(spec.model, query_int8=spec.query_int8, backend=spec.backend)
         index = HybridIndex.build(chunks, model=model, depth=cfg.retrieval.depth)
         return cls.from_index(index, cfg, **overrides)
 
@@ -234,6 +233,39 @@ class HybridPipeline:
             role="generator",
         )
         return AnswerResult(answer, hits[: k or self.k], trace)
+
+
+def load_index(path: str | Path, config: ConfigSource = None) -> Any:
+    """The `HybridIndex` at `path`, its queries encoded as `config`'s index section says:
+    `query_int8`, and `backend` where its vectors are interchangeable with the index's."""
+    from ragkit.indexes import HybridIndex
+    from ragkit.indexes.embeddings import vectors_compatible
+
+    spec = load_config(config).index
+    index = HybridIndex.load(path)
+    embedder = index.dense.embedder  # ours: loaded here, so changed in place
+    embedder.query_int8 = spec.query_int8
+    if spec.backend is not None and spec.backend != embedder.backend:
+        if not vectors_compatible(spec.backend, embedder.backend):
+            raise ConfigError(
+                f"index.backend is {spec.backend!r} but the index at {path} holds "
+                f"{embedder.backend} vectors, which differ: rebuild it with that backend or "
+                "drop index.backend"
+            )
+        index.dense.embedder = embedder.with_backend(spec.backend)
+    return index
+
+
+def _check_backend(backend: str | None, dense: Any) -> None:
+    """A given index must encode queries with the config's `index.backend` (when set): the
+    pipeline does not swap the embedder of an index a caller may share."""
+    embedder = getattr(dense, "embedder", None)
+    if backend is not None and embedder is not None and embedder.backend != backend:
+        raise ConfigError(
+            f"index.backend is {backend!r} but the given index encodes with "
+            f"{embedder.backend!r}: load it with HybridIndex.load(path, "
+            f"embedder=Embedder(backend={backend!r})) or give index.path in the config"
+        )
 
 
 def _index_retrievers(index: Any) -> Mapping[str, Retriever]:

@@ -87,6 +87,40 @@ def test_index_query_int8_never_flips_a_shared_embedder(tmp_path: Path) -> None:
     HybridPipeline.from_index(int8, {"index": {"query_int8": True}, "routing": {"enabled": False}})
 
 
+def test_index_backend_builds_with_it_and_loads_only_interchangeable_vectors(
+    tmp_path: Path,
+) -> None:
+    """`index.backend` picks the encoder a built pipeline uses; loading, it may swap torch for
+    ONNX float32 (the same vectors) but never float for int8, and a given index is not
+    changed behind its caller's back."""
+    from ragkit.pipeline import HybridPipeline, load_index
+    from tests.pipeline.conftest import CHUNKS
+
+    off = {"routing": {"enabled": False}}
+    built = HybridPipeline.build(CHUNKS, {"index": {"backend": "torch"}, **off})
+    dense = built.retrievers["dense"]
+    assert dense.embedder.backend == "torch"
+    hits, _ = built.retrieve("revolving credit facility borrowings")
+    assert hits and hits[0].chunk.id == "liq"
+
+    from ragkit.indexes import HybridIndex
+
+    folder = tmp_path / "idx"
+    HybridIndex.build(CHUNKS, model=dense.embedder).save(folder)
+    as_onnx = load_index(folder, {"index": {"backend": "onnx", "query_int8": True}})
+    assert as_onnx.dense.embedder.backend == "onnx" and as_onnx.dense.embedder.query_int8
+    assert as_onnx.dense.embedder.model_name == dense.embedder.model_name
+    assert load_index(folder).dense.embedder.backend == "torch"
+    with pytest.raises(ConfigError, match="holds torch vectors"):
+        load_index(folder, {"index": {"backend": "onnx-int8"}})
+    with pytest.raises(ConfigError, match="encodes with 'torch'"):
+        HybridPipeline.from_index(load_index(folder), {"index": {"backend": "onnx"}, **off})
+    pipe = HybridPipeline.from_config({"index": {"path": str(folder), "backend": "onnx"}, **off})
+    assert pipe.retrievers["dense"].embedder.backend == "onnx"
+    with pytest.raises(ConfigError, match="index.backend"):
+        load_config({"index": {"backend": "int4"}})
+
+
 def test_sections_map_one_to_one_onto_stages() -> None:
     from ragkit.pipeline import stage_dicts
 
