@@ -193,7 +193,8 @@ def _reranker_stalled(r: dict[str, Any]) -> TrainingStalledError:
     return TrainingStalledError(
         f"the reranker's loss did not fall ({r['initial_loss']:.4f} -> "
         f"{r['final_loss']:.4f} over {r['steps']} steps); {r['path']} is marked stalled: "
-        "give it a larger budget (its share is reranker_share of --budget-minutes)"
+        "give it a larger budget (--budget-minutes; in a whole adapt run its share is "
+        "reranker_share of it)"
     )
 
 
@@ -246,7 +247,8 @@ def adapt_reranker(
     """Train only the reranker, from an already adapted `encoder` folder; its record. The
     pairs are mined again with the seed and mining settings of the encoder's manifest, so
     they are the pairs the encoder saw (with its metadata file; a setting newer than the
-    manifest takes its default); `config` gives the rest (budget, reranker training). A
+    manifest takes its default); `config` gives the rest (reranker training, and the budget,
+    all of it the reranker's). A
     stalled encoder gets no reranker, and a stalled reranker raises, as in `adapt`."""
     manifest = read_manifest(encoder)
     if manifest is None or "mining" not in manifest:
@@ -258,7 +260,8 @@ def adapt_reranker(
                   metadata_file=manifest.get("metadata_file")).seeded()  # fmt: skip
     cfg = replace(cfg, mining=_reranker_mining(cfg) or cfg.mining)
     _, pairs = _mined(corpus, cfg)
-    record = _reranker(pairs, encoder, out, cfg, _budgets(cfg, True)[1], progress)
+    whole = _budgets(cfg, False)[0]  # nothing else trains here: the whole budget is its
+    record = _reranker(pairs, encoder, out, cfg, whole, progress)
     if record["stalled"]:
         raise _reranker_stalled(record)
     return record

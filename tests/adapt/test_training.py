@@ -226,6 +226,31 @@ def test_the_reranker_trains_on_pairs_mined_at_its_own_context_rate(
         assert named(given[0]) > named(half) > 0
 
 
+def test_a_reranker_trained_alone_gets_the_whole_budget(
+    filing_chunks: list[Chunk], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """In a whole `adapt` run the reranker gets `reranker_share` of the budget; trained alone
+    (`adapt_reranker`, `--reranker-only`) nothing else trains, so it gets all of it."""
+    import ragkit.adapt.cross_encoder as cross_encoder
+    from ragkit.adapt import adapt_reranker
+
+    budgets: list[float | None] = []
+
+    def record(_p: Any, _base: Any, out: Path, *_: Any, budget_s: float | None = None,
+               **__: Any) -> dict[str, Any]:  # fmt: skip
+        budgets.append(budget_s)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        return {"pairs": 0, "steps": 0, "seconds": 0.0}
+
+    monkeypatch.setattr(cross_encoder, "train_reranker", record)
+    cfg = AdaptConfig(budget_minutes=10, seed=2, mining=MiningConfig(max_pairs=20),
+                      bi_encoder=replace(TINY, max_steps=1, epochs=1))  # fmt: skip
+    adapt(filing_chunks, tmp_path / "enc", cfg, reranker_out=tmp_path / "rr", progress=False,
+          threads=1)  # fmt: skip
+    adapt_reranker(filing_chunks, tmp_path / "enc", tmp_path / "rr2", cfg, progress=False)
+    assert budgets == [pytest.approx(600 * cfg.reranker_share), 600]
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [("--context-rate", "1.5", "context_rate must be in [0, 1]"),
