@@ -42,8 +42,8 @@ class IndexConfig(_Strict):
     #: encode queries with an int8 copy of the model on CPU (`Embedder(query_int8=True)`)
     query_int8: bool = False
     #: the encoder backend `HybridPipeline.build` encodes with (None: the embedder's default,
-    #: onnx-int8 on CPU when onnxruntime is installed); an index built with another is refused,
-    #: since its vectors differ
+    #: onnx-int8 on CPU when onnxruntime is installed); a loaded index's queries switch to it
+    #: when its vectors are interchangeable (torch / onnx float32), else it is refused
     backend: Literal["torch", "onnx", "onnx-int8"] | None = None
 
 

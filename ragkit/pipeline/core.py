@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from ragkit.errors import ConfigError
 from ragkit.generators.base import Answer, Generator
 from ragkit.lexicon import Lexicon
-from ragkit.pipeline.config import PipelineConfig, load_config, stage_dicts
+from ragkit.pipeline.config import IndexConfig, PipelineConfig, load_config, stage_dicts
 from ragkit.pipeline.stages import Batch, Stage, StageContext, stages_from_dicts
 from ragkit.rerankers.base import Reranker
 from ragkit.retrievers import check_queries, ranked
@@ -105,15 +105,7 @@ class HybridPipeline:
         cfg = load_config(config)
         named = dict(_index_retrievers(index))
         named.update(retrievers or {})
-        if cfg.index.query_int8:
-            embedder = getattr(named.get("dense"), "embedder", None)
-            if embedder is not None and not embedder.query_int8:
-                raise ConfigError(
-                    "index.query_int8 is set but the given index encodes float queries; load "
-                    "it with HybridIndex.load(path, embedder=Embedder(query_int8=True)) or give "
-                    "index.path in the config"
-                )
-        _check_backend(cfg.index.backend, named.get("dense"))
+        _check_query_encoder(cfg.index, named.get("dense"))
         chunks = list(getattr(index, "chunks", ()))
         lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
         ctx = StageContext(named, chunks, reranker, router, cfg.routing.metadata_file, lexicon)
@@ -256,15 +248,24 @@ def load_index(path: str | Path, config: ConfigSource = None) -> Any:
     return index
 
 
-def _check_backend(backend: str | None, dense: Any) -> None:
-    """A given index must encode queries with the config's `index.backend` (when set): the
-    pipeline does not swap the embedder of an index a caller may share."""
+def _check_query_encoder(spec: IndexConfig, dense: Any) -> None:
+    """A given index must encode queries as the config's index section asks (`query_int8`,
+    `backend` when set): the pipeline does not change the embedder of an index a caller may
+    share."""
     embedder = getattr(dense, "embedder", None)
-    if backend is not None and embedder is not None and embedder.backend != backend:
+    if embedder is None:
+        return
+    if spec.query_int8 and not embedder.query_int8:
         raise ConfigError(
-            f"index.backend is {backend!r} but the given index encodes with "
+            "index.query_int8 is set but the given index encodes float queries; load "
+            "it with HybridIndex.load(path, embedder=Embedder(query_int8=True)) or give "
+            "index.path in the config"
+        )
+    if spec.backend is not None and embedder.backend != spec.backend:
+        raise ConfigError(
+            f"index.backend is {spec.backend!r} but the given index encodes with "
             f"{embedder.backend!r}: load it with HybridIndex.load(path, "
-            f"embedder=Embedder(backend={backend!r})) or give index.path in the config"
+            f"embedder=Embedder(backend={spec.backend!r})) or give index.path in the config"
         )
 
 

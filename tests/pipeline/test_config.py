@@ -93,6 +93,7 @@ def test_index_backend_builds_with_it_and_loads_only_interchangeable_vectors(
     """`index.backend` picks the encoder a built pipeline uses; loading, it may swap torch for
     ONNX float32 (the same vectors) but never float for int8, and a given index is not
     changed behind its caller's back."""
+    from ragkit.indexes import HybridIndex
     from ragkit.pipeline import HybridPipeline, load_index
     from tests.pipeline.conftest import CHUNKS
 
@@ -102,8 +103,6 @@ def test_index_backend_builds_with_it_and_loads_only_interchangeable_vectors(
     assert dense.embedder.backend == "torch"
     hits, _ = built.retrieve("revolving credit facility borrowings")
     assert hits and hits[0].chunk.id == "liq"
-
-    from ragkit.indexes import HybridIndex
 
     folder = tmp_path / "idx"
     HybridIndex.build(CHUNKS, model=dense.embedder).save(folder)
