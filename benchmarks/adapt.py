@@ -5,13 +5,13 @@ adapted reranker, no blending), side by side in one run on one dataset.
     .venv/bin/python benchmarks/adapt.py secqa --model DIR --reranker RDIR
     .venv/bin/python benchmarks/adapt.py secqa --backend onnx-int8 --model DIR --quote-ranks
 
-Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels,
-adapted on the corpus alone), secqa (SEC QA dev), financebench (FinanceBench dev). Each
-model runs in the `--systems` (default dense, hybrid and the routed hybrid, the best hybrid
-system on filings); each reranker reranks every model's hybrid and routed hybrid top 30 (no
-blending with retrieval's scores; over routed candidates, routing's boosts kept unless
-`--rerank-routing drop`). Adapt the models first with `ragkit adapt`; every manifest's pair
-counts, steps, losses and wall time are printed under the table.
+Datasets (dev/test splits only, as in `benchmarks/run_all.py`): scifact (BEIR test qrels, or
+`--split train` to choose settings on; adapted on the corpus alone), secqa (SEC QA dev),
+financebench (FinanceBench dev). Each model runs in the `--systems` (default dense, hybrid and
+the routed hybrid, the best hybrid system on filings); each reranker reranks every model's
+hybrid and routed hybrid top 30 (no blending with retrieval's scores; over routed candidates,
+routing's boosts kept unless `--rerank-routing drop`). Adapt the models first with `ragkit
+adapt`; every manifest's pair counts, steps, losses and wall time are printed under the table.
 """
 
 from __future__ import annotations
@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="over routed candidates: the reranker's scores plus the routing "
                         "decision's document and statement boosts (keep, the default), "
                         "its scores alone (drop), or both")  # fmt: skip
+    p.add_argument("--split", default="test",
+                   help="qrels split of a BEIR dataset (scifact: train is the development split "
+                        "to choose settings on, test the held-out one)")  # fmt: skip
     p.add_argument("--quote-ranks", action="store_true",
                    help="secqa: also print each evidence quote's dense rank per model")  # fmt: skip
     args = p.parse_args(argv)
@@ -181,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     kind, _, rel = spec.partition(":")
     data = Path(args.data)
     start = time.perf_counter()
-    dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None)
+    if args.split != "test" and kind != "beir":
+        p.error("--split is for BEIR datasets (scifact); the others are development sets")
+    dataset = load_dataset(f"{kind}:{data / rel}", data / corpus if corpus else None, args.split)
     info = data / "financebench" / "financebench_document_information.jsonl"
     metadata = info if args.dataset == "financebench" and info.is_file() else None  # as run_all
     envs = [BenchEnv(dataset, model=model, backend=args.backend, metadata_file=metadata)

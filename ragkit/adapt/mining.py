@@ -34,7 +34,9 @@ class MiningConfig:
     hard negative; `corpus_skip` top hits skipped when a one-passage document's negative has
     to come from the whole corpus (near-duplicates there may be relevant too);
     `context_rate` the share of queries that name their document (company, form, period from
-    its own metadata: `ragkit.adapt.context`), as questions about one filing do.
+    its own metadata: `ragkit.adapt.context`), as questions about one filing do;
+    `conclusion_pairs` whether a one-passage document's closing sentence is a query too (off:
+    on SciFact it measured no gain, see README).
     """
 
     max_pairs: int = 20000
@@ -49,6 +51,7 @@ class MiningConfig:
     negative_depth: int = 20
     corpus_skip: int = 3
     context_rate: float = 0.5
+    conclusion_pairs: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -221,6 +224,38 @@ def ict_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]
                 yield pair
 
 
+#: A label opening an abstract's closing sentence: "[Conclusion]", "CONCLUSIONS AND RELEVANCE",
+#: "Summary:" (a capitalised word of six letters or more: "HIV" or "BRCA1" is no label).
+_SECTION_LABEL = re.compile(
+    r"^(?:\[[^\]]{1,40}\]\s*|(?:[A-Z]{2,}\s+)*[A-Z]{6,}\s+(?=[A-Z][a-z])|[A-Z]\w+(?: \w+)?:\s+)"
+)
+#: Sentences a passage needs before its last one counts as its conclusion.
+MIN_CONCLUSION_SENTENCES = 4
+
+
+def conclusion_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]:
+    """A one-passage document's closing sentence (a paper's conclusion, its label dropped) →
+    the passage without it. Other documents cite a paper for what it concludes, so its
+    conclusion is the nearest thing the corpus holds to a question about it (a claim)."""
+    if not cfg.conclusion_pairs:
+        return
+    per_doc = Counter(c.doc_id for c in chunks)
+    for c in chunks:
+        if c.kind == "table" or per_doc[c.doc_id] != 1:
+            continue
+        spans = sentence_spans(c.text)
+        if len(spans) < MIN_CONCLUSION_SENTENCES:
+            continue
+        s, e = spans[-1]
+        query = _SECTION_LABEL.sub("", c.text[s:e].strip())
+        if not 6 <= _words(query) <= cfg.max_query_words:
+            continue
+        rest = replace(c, text=(c.text[:s] + c.text[e:]).strip()).search_text
+        pair = _pair("conclusion", query, rest, c)
+        if pair is not None:
+            yield pair
+
+
 #: Words and figures as keyword queries take them ("$6,173", "2.1", "non-prosecution").
 _TERM = re.compile(r"\$?\d(?:[\d,.]*\d)?%?|[A-Za-z][A-Za-z'&-]*[A-Za-z]")
 #: A keyword query needs at least this many salient terms, words among them: a row of
@@ -270,6 +305,7 @@ _MINERS = {
     "table": table_pairs,
     "reference": reference_pairs,
     "ict": ict_pairs,
+    "conclusion": conclusion_pairs,
     "keyword": keyword_pairs,
 }
 

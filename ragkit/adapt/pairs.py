@@ -14,7 +14,15 @@ import re
 from dataclasses import dataclass
 
 #: Every kind of pair, in the order reports list them.
-PAIR_KINDS: tuple[str, ...] = ("heading", "title", "table", "reference", "ict", "keyword")
+PAIR_KINDS: tuple[str, ...] = (
+    "heading",
+    "title",
+    "table",
+    "reference",
+    "ict",
+    "conclusion",
+    "keyword",
+)
 
 #: A positive left with fewer words than this after removing the query is dropped.
 MIN_POSITIVE_WORDS = 8

@@ -47,6 +47,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-pairs", type=int, default=20000, help="cap on mined pairs")
     p.add_argument("--keyword-per-chunk", type=int, default=1,
                    help="salient-term queries mined per chunk (0: none)")  # fmt: skip
+    p.add_argument("--conclusion-pairs", action="store_true",
+                   help="also mine a one-passage document's closing sentence (a paper's "
+                   "conclusion) as a query for the rest of it")  # fmt: skip
     p.add_argument("--context-rate", type=float, default=0.5,
                    help="share of mined queries that name their document (0: none)")  # fmt: skip
     p.add_argument("--metadata-file", default=None,
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         mining=MiningConfig(
             max_pairs=args.max_pairs,
             keyword_per_chunk=args.keyword_per_chunk,
+            conclusion_pairs=args.conclusion_pairs,
             context_rate=args.context_rate,
         ),
         bi_encoder=bi,

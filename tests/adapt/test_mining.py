@@ -11,8 +11,14 @@ import pytest
 from ragkit.adapt import AdaptPair, MiningConfig, load_corpus, mine_pairs, pair_counts
 from ragkit.adapt.context import context_phrases
 from ragkit.adapt.corpus import with_metadata
-from ragkit.adapt.mining import MIN_KEYWORD_TERMS, MIN_KEYWORD_WORDS, remove_ref
+from ragkit.adapt.mining import (
+    MIN_KEYWORD_TERMS,
+    MIN_KEYWORD_WORDS,
+    conclusion_pairs,
+    remove_ref,
+)
 from ragkit.adapt.pairs import clean_positive, contains_verbatim, remove_verbatim, squash
+from ragkit.bench.datasets import BeirDoc, beir_chunk
 from ragkit.errors import ConfigError, DatasetError
 from ragkit.types import Chunk
 
@@ -31,7 +37,7 @@ def test_every_filing_kind_is_mined(pairs: list[AdaptPair]) -> None:
     counts = pair_counts(pairs)
     for kind in ("heading", "table", "reference", "ict", "keyword"):
         assert counts[kind] > 0, counts
-    assert counts["title"] == 0  # filings have many chunks per document
+    assert counts["title"] == counts["conclusion"] == 0  # filings: many chunks per document
     assert counts["with_hard_negative"] > len(pairs) // 2
 
 
@@ -157,6 +163,37 @@ def test_beir_corpus_gives_title_and_ict_pairs_and_never_reads_queries(beir_dir:
     assert all("Atorvastatin reduces fatal" not in p.query for p in pairs)
     for p in pairs:  # one passage per document: hard negatives come from other documents
         assert p.hard_negative_id != p.doc_id and p.random_negative_id != p.doc_id
+
+
+def test_an_abstracts_closing_sentence_is_a_query_for_the_rest(beir_dir: Path) -> None:
+    on = MiningConfig(corpus_skip=0, conclusion_pairs=True)
+    pairs = _by_kind(mine_pairs(load_corpus(beir_dir), on), "conclusion")
+    # d1 and d2 close with a sentence of six words or more; d3's is shorter, d4 has three
+    assert sorted(p.doc_id for p in pairs) == ["d1", "d2"]
+    d2 = next(p for p in pairs if p.doc_id == "d2")
+    assert d2.query == "These findings suggest the microbiome modulates antitumour immunity."
+    assert "Faecalibacterium" in d2.positive and "modulates" not in d2.positive
+    off = mine_pairs(load_corpus(beir_dir), MiningConfig(corpus_skip=0))  # off by default
+    assert pair_counts(off)["conclusion"] == 0
+
+
+def test_a_conclusions_label_is_not_part_of_its_query() -> None:
+    body = "Mice ate a fatty diet. Their livers were weighed. Lipid droplets grew. "
+    docs = [
+        BeirDoc("a", "Fat", body + "CONCLUSIONS These data show that dietary fat enlarges livers."),
+        BeirDoc("b", "Fat", body + "[Conclusion] Dietary fat enlarges the livers of mice."),
+        BeirDoc("c", "Fat", body + "Conclusions: dietary fat enlarges the livers of mice."),
+        BeirDoc("d", "HIV", body + "HIV Infection rates did not change in the treated mice."),
+        BeirDoc("e", "Fat", body + "CONCLUSIONS AND RELEVANCE Fat enlarges the liver of mice."),
+    ]
+    chunks = [beir_chunk(d, i, title_path=True) for i, d in enumerate(docs)]
+    on = MiningConfig(conclusion_pairs=True)
+    queries = {p.doc_id: p.query for p in conclusion_pairs(chunks, on)}
+    assert queries["a"] == "These data show that dietary fat enlarges livers."
+    assert queries["b"] == "Dietary fat enlarges the livers of mice."
+    assert queries["c"] == "dietary fat enlarges the livers of mice."
+    assert queries["d"].startswith("HIV Infection")  # a short capitalised word is no label
+    assert queries["e"] == "Fat enlarges the liver of mice."
 
 
 def test_verbatim_overlap_is_cut_or_dropped() -> None:

@@ -267,3 +267,18 @@ def test_cli_refuses_an_out_of_range_setting_before_mining(
     assert main(args) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "enc").exists()  # refused before anything was mined or written
+
+
+def test_cli_conclusion_pairs_reach_the_mined_pairs_and_the_manifest(
+    beir_dir: Path, tmp_path: Path
+) -> None:
+    from ragkit.cli import main
+
+    out = tmp_path / "enc"
+    args = ["adapt", str(beir_dir), "--out", str(out), "--conclusion-pairs", "--max-steps", "1",
+            "--batch-size", "2", "--query-max-length", "16", "--passage-max-length", "32",
+            "--threads", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["mining"]["conclusion_pairs"] is True
+    assert manifest["pairs"]["conclusion"] == 2  # the two abstracts closing on six words or more
