@@ -22,7 +22,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,23 +46,6 @@ from ragkit.types import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
-_COMPANY_NOISE = {
-    "inc",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "the",
-    "ltd",
-    "plc",
-    "llc",
-    "holdings",
-    "group",
-    "incorporated",
-    "de",
-    "sa",
-    "nv",
-}
 _KIND_WEIGHT = {
     "statement": 3.0,
     "cue": 1.0,  # a named section's heading: rare, so its idf already makes it count
@@ -306,7 +289,7 @@ class HeuristicAgent(AgentBase):
         seeds = [h for h in seeds or [] if h.file in views]
         exclude: set[str] = set()
         for f in files:
-            exclude |= _identity_words(views[f])
+            exclude |= _identity_words(views[f], self.lexicon.corporate_suffixes)
         terms = analyze(question, exclude, lexicon=self.lexicon)
         routing = self._route(question, files, views)
         if routing.statements is not None:  # the router's reading (company names masked)
@@ -370,7 +353,7 @@ class HeuristicAgent(AgentBase):
         for f in files:
             meta = views[f].metadata
             score = 0.0
-            names = _company_names(views[f])
+            names = _company_names(views[f], self.lexicon.corporate_suffixes)
             if f in routed.files or any(n and n in qnorm for n in names):
                 score += 4.0  # the question names this file's company
             score += 5.0 * routed.boosts.get(f, 0.0)  # the router's period/form preference
@@ -762,13 +745,14 @@ def _iso(date: str) -> str:
     return f"{year}-{months.index(month.lower()) + 1:02d}-{int(day):02d}"
 
 
-def _company_names(view: View) -> list[str]:
-    """Normalised company names for a file: from metadata and from its file name."""
+def _company_names(view: View, suffixes: Collection[str]) -> list[str]:
+    """Normalised company names for a file: from metadata (corporate `suffixes`, the
+    lexicon's, dropped) and from its file name."""
     names: list[str] = []
     company = str(view.metadata.get("company", ""))
     if company:
         words = [w for w in re.split(r"[^A-Za-z0-9&]+", company) if w]
-        core = [w for w in words if w.lower() not in _COMPANY_NOISE]
+        core = [w for w in words if w.lower() not in suffixes]
         if core:
             names.append(_norm(" ".join(core)))
             names.append(_norm(core[0])) if len(core[0]) >= 4 else None
@@ -781,19 +765,20 @@ def _company_names(view: View) -> list[str]:
     return [n for n in names if n and len(n) >= 2]
 
 
-def _identity_words(view: View) -> set[str]:
-    """Words that name a file's company (not searched inside files)."""
+def _identity_words(view: View, suffixes: Collection[str]) -> set[str]:
+    """Words that name a file's company (not searched inside files); corporate `suffixes`
+    are not among them."""
     out: set[str] = set()
     company = str(view.metadata.get("company", ""))
     for w in re.split(r"[^A-Za-z0-9&\-]+", company):
-        if w and w.lower() not in _COMPANY_NOISE:
+        if w and w.lower() not in suffixes:
             out.add(w.lower())
     if company:
         out.add(_norm(company.split(",")[0]))
     ticker = str(view.metadata.get("ticker", ""))
     if ticker:
         out.add(ticker.lower())
-    for name in _company_names(view):
+    for name in _company_names(view, suffixes):
         out.add(name)
     return out
 

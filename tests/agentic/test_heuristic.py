@@ -225,3 +225,18 @@ def test_a_section_heading_pattern_matches_heading_lines_only() -> None:
     )
     taxes = re.compile(section_heading("Income Taxes"), re.I)
     assert taxes.search("Note 12 — Income Taxes") and taxes.search("14. Income Taxes")
+
+
+def test_company_identity_words_drop_the_lexicons_corporate_suffixes() -> None:
+    from ragkit.agentic.heuristic import _company_names, _identity_words
+    from ragkit.agentic.views import View
+    from ragkit.lexicon import Lexicon
+
+    view = View("acme-10k-2024.htm", Path("acme.txt"), [], [],
+                metadata={"company": "Acme Holding AG", "ticker": "ACM"})  # fmt: skip
+    suffixes = Lexicon.default().corporate_suffixes
+    words = _identity_words(view, suffixes)
+    # "holding" and "ag" are suffixes in the lexicon: a question's "holding" stays a term
+    assert {"acme", "acm"} <= words and not {"holding", "ag"} & words
+    assert "acme" in _company_names(view, suffixes)
+    assert "holding" in _identity_words(view, {"ag"})  # the suffixes given decide
