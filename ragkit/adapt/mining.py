@@ -68,6 +68,8 @@ class MiningConfig:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]+")
+#: Words a sentence (or table row) needs to stand as an inverse-cloze, conclusion or keyword unit.
+MIN_SENTENCE_WORDS = 6
 _NUMERIC_LABEL = re.compile(r"^[\W\d_]*$")
 
 
@@ -203,6 +205,13 @@ def remove_ref(sentence: str, ref_text: str) -> str:
     return out.replace(ref_text, " ")
 
 
+def _cloze_pair(kind: str, query: str, chunk: Chunk, start: int, end: int) -> AdaptPair | None:
+    """`query` (the sentence at `chunk.text[start:end]`, or what is left of it) → the chunk as
+    indexed (path line included) with that sentence removed."""
+    rest = replace(chunk, text=(chunk.text[:start] + chunk.text[end:]).strip()).search_text
+    return _pair(kind, query, rest, chunk)
+
+
 def ict_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]:
     """Inverse cloze: a sentence of a prose chunk → the chunk (path line included, as indexed)
     with that sentence removed."""
@@ -213,13 +222,13 @@ def ict_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]
         spans = [
             (s, e)
             for s, e in sentence_spans(c.text)
-            if 6 <= _words(c.text[s:e]) <= cfg.max_query_words and " | " not in c.text[s:e]
+            if MIN_SENTENCE_WORDS <= _words(c.text[s:e]) <= cfg.max_query_words
+            and " | " not in c.text[s:e]
         ]
         if len(spans) < 2:
             continue
         for s, e in rng.sample(spans, min(cfg.ict_per_chunk, len(spans))):
-            rest = replace(c, text=(c.text[:s] + c.text[e:]).strip()).search_text
-            pair = _pair("ict", c.text[s:e], rest, c)
+            pair = _cloze_pair("ict", c.text[s:e], c, s, e)
             if pair is not None:
                 yield pair
 
@@ -248,10 +257,9 @@ def conclusion_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[Ada
             continue
         s, e = spans[-1]
         query = _SECTION_LABEL.sub("", c.text[s:e].strip())
-        if not 6 <= _words(query) <= cfg.max_query_words:
+        if not MIN_SENTENCE_WORDS <= _words(query) <= cfg.max_query_words:
             continue
-        rest = replace(c, text=(c.text[:s] + c.text[e:]).strip()).search_text
-        pair = _pair("conclusion", query, rest, c)
+        pair = _cloze_pair("conclusion", query, c, s, e)
         if pair is not None:
             yield pair
 
@@ -270,7 +278,7 @@ def _units(chunk: Chunk) -> list[str]:
         units = [chunk.text[s:e] for s, e in sentence_spans(chunk.text)]
     else:
         units = [line for line in chunk.text.splitlines() if " | " in line]
-    return [u for u in units if _words(u) >= 6]
+    return [u for u in units if _words(u) >= MIN_SENTENCE_WORDS]
 
 
 def keyword_pairs(chunks: Sequence[Chunk], cfg: MiningConfig) -> Iterator[AdaptPair]:
